@@ -1,0 +1,1 @@
+"""Exchange-programs assistant: cited answers from an organisation's own documents."""

@@ -1,0 +1,28 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from assistant.models import Filters, Turn
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The question, in any language.", examples=["Which cities is Nancy twinned with?"])
+    history: list[Turn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
+    filters: Filters | None = None
+
+
+class ErrorBody(BaseModel):
+    error_code: str
+    detail: str
+
+
+class Readiness(BaseModel):
+    ready: bool
+    documents: int
+    chunks: int
+    embedders: list[str]
+    generator: str
+    index_version: int
+    detail: str | None = None

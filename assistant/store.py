@@ -1,0 +1,350 @@
+"""The index in Chroma: one chunk collection per dense encoder plus a manifest of documents.
+
+Collections for base name B:
+- `B-docs`: one record per document (id = doc id) with its content hash, ingest root, chunk count,
+  title, source, language and date. Its collection metadata records how the index was built
+  (encoders and their model ids, chunk size and overlap, schema) and a version counter that
+  ingest bumps, so readers know when to refresh their keyword index.
+- `B-<encoder>`: one record per chunk (id = `<doc_id>#<n>`), embedded by that encoder.
+Embeddings are always computed by us and passed in: Chroma's default embedding function (which
+downloads a model) is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.errors import NotFoundError
+
+from assistant.errors import IndexMismatchError, IndexNotBuiltError
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_PAGE = 2000
+_WRITE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """How an index is built. Two specs must be equal for an index to be read or extended."""
+
+    encoders: tuple[tuple[str, str], ...]  # (name, model id)
+    chunk_size: int
+    chunk_overlap: int
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "encoders": json.dumps(dict(self.encoders), sort_keys=True),
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+        }
+
+    def describe(self) -> str:
+        names = ", ".join(f"{n} ({m})" for n, m in self.encoders)
+        return f"encoders {names}; chunks of {self.chunk_size} chars, overlap {self.chunk_overlap}"
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping[str, Any]) -> IndexSpec:
+        encoders = json.loads(str(meta.get("encoders", "{}")))
+        return cls(
+            encoders=tuple(sorted(encoders.items())),
+            chunk_size=int(meta.get("chunk_size", 0)),
+            chunk_overlap=int(meta.get("chunk_overlap", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    doc_id: str
+    content_hash: str
+    root: str
+    file: str
+    n_chunks: int
+    title: str
+    source: str
+    url: str
+    language: str
+    date: str
+    date_int: int
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {
+            "content_hash": self.content_hash,
+            "root": self.root,
+            "file": self.file,
+            "n_chunks": self.n_chunks,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "lang": self.language,
+            "date": self.date,
+            "date_int": self.date_int,
+        }
+
+    @classmethod
+    def from_metadata(cls, doc_id: str, meta: Mapping[str, Any]) -> DocRecord:
+        return cls(
+            doc_id=doc_id,
+            content_hash=str(meta.get("content_hash", "")),
+            root=str(meta.get("root", "")),
+            file=str(meta.get("file", "")),
+            n_chunks=int(meta.get("n_chunks", 0)),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            url=str(meta.get("url", "")),
+            language=str(meta.get("lang", "")),
+            date=str(meta.get("date", "")),
+            date_int=int(meta.get("date_int", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    text: str
+    metadata: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk_id: str
+    similarity: float  # cosine similarity, higher is better
+    text: str
+    metadata: Mapping[str, Any]
+
+
+@dataclass
+class PreparedDocument:
+    """A document chunked and embedded, ready to be written."""
+
+    record: DocRecord
+    chunk_ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    vectors: dict[str, list[list[float]]]
+    previous_chunks: int = 0
+
+
+def passage_for_embedding(title: str, text: str) -> str:
+    """What the encoders and BM25 see for a chunk: its document title, then the passage."""
+    return f"{title}\n{text}" if title else text
+
+
+class ChunkStore:
+    def __init__(self, client: ClientAPI, base_name: str, spec: IndexSpec) -> None:
+        self.client = client
+        self.base_name = base_name
+        self.spec = spec
+        self.encoder_names = [name for name, _ in spec.encoders]
+
+    # --- collections -------------------------------------------------------------------------
+
+    @property
+    def docs_name(self) -> str:
+        return f"{self.base_name}-docs"
+
+    def chunks_name(self, encoder: str) -> str:
+        return f"{self.base_name}-{encoder}"
+
+    def _get(self, name: str) -> Collection | None:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except (NotFoundError, ValueError):
+            return None
+
+    def _docs(self) -> Collection:
+        collection = self._get(self.docs_name)
+        if collection is None:
+            raise IndexNotBuiltError(
+                "The document index has not been built yet: run `exchange-assistant ingest` first."
+            )
+        return collection
+
+    def _chunks(self, encoder: str) -> Collection:
+        collection = self._get(self.chunks_name(encoder))
+        if collection is None:
+            raise IndexMismatchError(
+                f"The index has no '{encoder}' collection: it was built with other encoders. "
+                "Re-ingest with `exchange-assistant ingest --rebuild`."
+            )
+        return collection
+
+    def stored_spec(self) -> IndexSpec | None:
+        collection = self._get(self.docs_name)
+        if collection is None:
+            return None
+        return IndexSpec.from_metadata(collection.metadata or {})
+
+    def check_readable(self) -> None:
+        """Raise unless an index built with this store's spec exists and holds documents."""
+        stored = self.stored_spec()
+        if stored is None:
+            raise IndexNotBuiltError(
+                "The document index has not been built yet: run `exchange-assistant ingest` first."
+            )
+        self._check_same_spec(stored)
+        if self._docs().count() == 0:
+            raise IndexNotBuiltError("The document index is empty: run `exchange-assistant ingest` first.")
+
+    def _check_same_spec(self, stored: IndexSpec) -> None:
+        if stored != self.spec:
+            raise IndexMismatchError(
+                f"The index was built with {stored.describe()}, but the settings ask for "
+                f"{self.spec.describe()}. Re-ingest with `exchange-assistant ingest --rebuild` "
+                "(or restore the settings the index was built with)."
+            )
+
+    def open_for_writing(self, rebuild: bool = False) -> None:
+        """Create the collections (or check they match the spec). `rebuild` drops them first."""
+        if rebuild:
+            self.drop()
+        stored = self.stored_spec()
+        if stored is not None:
+            self._check_same_spec(stored)
+        self.client.get_or_create_collection(
+            self.docs_name, metadata={**self.spec.to_metadata(), "version": 0}, embedding_function=None
+        )
+        for encoder in self.encoder_names:
+            self.client.get_or_create_collection(
+                self.chunks_name(encoder),
+                metadata={"encoder": encoder},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+
+    def drop(self) -> None:
+        for name in [self.docs_name, *[self.chunks_name(e) for e in self.encoder_names]]:
+            if self._get(name) is not None:
+                self.client.delete_collection(name)
+        # collections of encoders no longer configured
+        for collection in self.client.list_collections():
+            cname = collection if isinstance(collection, str) else collection.name
+            if cname.startswith(f"{self.base_name}-"):
+                self.client.delete_collection(cname)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def version(self) -> int:
+        collection = self._get(self.docs_name)
+        return int((collection.metadata or {}).get("version", -1)) if collection else -1
+
+    def manifest(self) -> dict[str, DocRecord]:
+        collection = self._get(self.docs_name)
+        if collection is None:
+            return {}
+        records: dict[str, DocRecord] = {}
+        offset = 0
+        while True:
+            page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            for doc_id, meta in zip(ids, page["metadatas"] or [], strict=False):
+                records[doc_id] = DocRecord.from_metadata(doc_id, meta or {})
+            if len(ids) < _PAGE:
+                return records
+            offset += _PAGE
+
+    def counts(self) -> tuple[int, int]:
+        docs = self._get(self.docs_name)
+        if docs is None:
+            return 0, 0
+        first = self._get(self.chunks_name(self.encoder_names[0]))
+        return docs.count(), first.count() if first else 0
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        collection = self._chunks(self.encoder_names[0])
+        offset = 0
+        while True:
+            page = collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            for chunk_id, text, meta in zip(ids, page["documents"] or [], page["metadatas"] or [], strict=False):
+                yield StoredChunk(chunk_id, text or "", meta or {})
+            if len(ids) < _PAGE:
+                return
+            offset += _PAGE
+
+    def dense_search(
+        self, encoder: str, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[DenseHit]:
+        collection = self._chunks(encoder)
+        result = collection.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            (result["documents"] or [[]])[0],
+            (result["metadatas"] or [[]])[0],
+            (result["distances"] or [[]])[0],
+            strict=False,
+        ):
+            hits.append(DenseHit(chunk_id, 1.0 - float(distance), text or "", meta or {}))
+        return hits
+
+    def vectors(self, encoder: str, chunk_ids: list[str]) -> dict[str, list[float]]:
+        result = self._chunks(encoder).get(ids=chunk_ids, include=["embeddings"])
+        embeddings = result["embeddings"] if result["embeddings"] is not None else []
+        return {cid: list(vec) for cid, vec in zip(result["ids"], embeddings, strict=False)}
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def write_documents(self, batch: Sequence[PreparedDocument]) -> None:
+        """Store documents whose chunks are already embedded, then their manifest entries.
+
+        Manifest entries are written last: if anything fails before, the next ingest sees a
+        changed hash and writes those documents again, so the index converges.
+        """
+        if not batch:
+            return
+        ids = [cid for doc in batch for cid in doc.chunk_ids]
+        texts = [t for doc in batch for t in doc.texts]
+        metas = [m for doc in batch for m in doc.metadatas]
+        stale = [
+            f"{doc.record.doc_id}#{i}" for doc in batch for i in range(len(doc.chunk_ids), doc.previous_chunks)
+        ]
+        for encoder in self.encoder_names:
+            collection = self._chunks(encoder)
+            vectors = [v for doc in batch for v in doc.vectors[encoder]]
+            for start in range(0, len(ids), _WRITE_BATCH):
+                end = start + _WRITE_BATCH
+                collection.upsert(
+                    ids=ids[start:end],
+                    documents=texts[start:end],
+                    metadatas=metas[start:end],  # type: ignore[arg-type]
+                    embeddings=vectors[start:end],  # type: ignore[arg-type]
+                )
+            if stale:
+                collection.delete(ids=stale)
+        docs = self._docs()
+        for start in range(0, len(batch), _WRITE_BATCH):
+            part = batch[start : start + _WRITE_BATCH]
+            docs.upsert(
+                ids=[doc.record.doc_id for doc in part],
+                metadatas=[doc.record.to_metadata() for doc in part],
+                embeddings=[[0.0] for _ in part],
+            )
+
+    def delete_document(self, record: DocRecord) -> None:
+        ids = [f"{record.doc_id}#{i}" for i in range(record.n_chunks)]
+        for encoder in self.encoder_names:
+            if ids:
+                self._chunks(encoder).delete(ids=ids)
+        self._docs().delete(ids=[record.doc_id])
+
+    def bump_version(self) -> int:
+        collection = self._docs()
+        meta = dict(collection.metadata or {})
+        meta["version"] = int(meta.get("version", 0)) + 1
+        meta.pop("hnsw:space", None)
+        collection.modify(metadata=meta)
+        return int(meta["version"])

@@ -1,0 +1,63 @@
+"""Keyword tokens for BM25 and for lexical support checks: accent-free, case-free, CJK-aware."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+STOPWORDS = frozenset(
+    """
+    a an the and or of to in on at by for with from as is are was were be been being it its this that these
+    those there their they them he she his her we our you your i me my do does did has have had not no yes
+    what which who whom whose when where why how many much than then so such can could would should will
+    shall may might must about into over under after before between during also any all some each other
+    le la les un une des du de d l et ou en au aux dans par pour sur avec sans est sont était ont a été
+    qui que quoi dont où quand comment combien pourquoi quel quelle quels quelles ce cette ces son sa ses
+    leur leurs il elle ils elles nous vous je on ne pas plus se s y
+    der die das ein eine und oder von zu im in am mit für auf ist sind war wie was wer wann wo warum viele
+    el los las una unos unas y o del al en con por para es son fue qué quién cuándo dónde cómo cuántos
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents (é -> e), keeping CJK characters."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _normalize_number(token: str) -> str:
+    # "1,000" / "1.000" / "1 000" -> "1000"; keep decimals with one separator and < 3 trailing digits.
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", token):
+        return re.sub(r"[.,]", "", token)
+    return token.replace(",", ".")
+
+
+def _stem(token: str) -> str:
+    # Deliberately light: plural 's'/'x' only. Aggressive stemming hurts names.
+    if len(token) > 4 and token.endswith(("s", "x")) and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def keyword_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
+    """Tokens for BM25: folded words, normalised numbers, CJK character unigrams and bigrams."""
+    folded = fold(text)
+    tokens: list[str] = []
+    for run in _CJK_RUN.findall(folded):
+        tokens.extend(run)
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for token in _TOKEN.findall(_CJK_RUN.sub(" ", folded)):
+        if token[0].isdigit():
+            tokens.append(_normalize_number(token))
+        elif not drop_stopwords or token not in STOPWORDS:
+            tokens.append(_stem(token))
+    return tokens
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers a sentence states, normalised, for support checks."""
+    return {_normalize_number(t) for t in _TOKEN.findall(text) if t[0].isdigit()}

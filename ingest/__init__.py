@@ -1,0 +1,1 @@
+"""Ingest: program documents (txt, md, html, pdf, jsonl, csv) -> clean text -> chunks -> Chroma."""

@@ -1,0 +1,240 @@
+"""run_ingest: files -> documents -> chunks -> embeddings -> Chroma, incrementally.
+
+A document is skipped when its content hash is unchanged, rewritten when it changed (its new
+chunks are embedded before anything is replaced), and removed when its file is gone from a
+folder that was ingested again. A file that cannot be read is reported and never causes the
+removal of what was indexed from it before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.language import detect_language
+from assistant.store import ChunkStore, DocRecord, PreparedDocument, passage_for_embedding
+from ingest.chunk import split_document
+from ingest.load import BadFileError, LoadedDocument, iter_files, load_file
+from ingest.metadata import date_as_int
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH_CHUNKS = 256
+
+
+@dataclass
+class IngestStats:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks_written: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, failed {self.failed} "
+            f"({self.chunks_written} chunks written in {self.seconds:.1f}s)"
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def content_hash(doc: LoadedDocument) -> str:
+    payload = json.dumps(
+        [doc.title, doc.text, doc.url, doc.date, doc.language, doc.source], ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def run_ingest(
+    paths: Iterable[Path],
+    store: ChunkStore,
+    encoders: Mapping[str, Embeddings],
+    *,
+    chunk_size: int,
+    chunk_overlap: int,
+    rebuild: bool = False,
+    progress: bool | None = None,
+) -> IngestStats:
+    """Ingest every supported file under `paths` into `store`. Never raises for a bad file:
+    each one is counted in `failed` with its path and reason in `errors`."""
+    started = time.perf_counter()
+    stats = IngestStats()
+    store.open_for_writing(rebuild=rebuild)
+    manifest = store.manifest()
+    show = sys.stderr.isatty() if progress is None else progress
+
+    for raw_root in paths:
+        root = Path(raw_root)
+        if not root.exists():
+            stats.failed += 1
+            stats.errors.append(f"{root}: does not exist")
+            continue
+        root_key = str(root.resolve())
+        documents, failed_files = _load_root(root, stats)
+        seen: set[str] = set()
+        pending: list[tuple[LoadedDocument, str, DocRecord | None]] = []
+        for doc in documents:
+            if doc.doc_id in seen:
+                stats.failed += 1
+                stats.errors.append(f"{doc.source}: duplicate document id '{doc.doc_id}' (skipped)")
+                continue
+            seen.add(doc.doc_id)
+            digest = content_hash(doc)
+            previous = manifest.get(doc.doc_id)
+            if previous is not None and previous.content_hash == digest:
+                stats.unchanged += 1
+                continue
+            pending.append((doc, digest, previous))
+
+        _write_pending(pending, root_key, store, encoders, chunk_size, chunk_overlap, stats, show)
+
+        for doc_id, record in manifest.items():
+            if record.root != root_key or doc_id in seen or record.file in failed_files:
+                continue
+            if root.is_file() and record.file != str(root.resolve()):
+                continue
+            store.delete_document(record)
+            stats.removed += 1
+            logger.info("removed doc_id=%s (file gone)", doc_id)
+
+    if stats.added or stats.updated or stats.removed:
+        store.bump_version()
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _load_root(root: Path, stats: IngestStats) -> tuple[list[LoadedDocument], set[str]]:
+    documents: list[LoadedDocument] = []
+    failed_files: set[str] = set()
+    files = list(iter_files(root))
+    for path in _progress(files, "reading", enabled=sys.stderr.isatty()):
+        try:
+            result = load_file(path, root)
+        except BadFileError as exc:
+            stats.failed += 1
+            stats.errors.append(str(exc))
+            failed_files.add(str(path.resolve()))
+            logger.warning("bad file %s", exc)
+            continue
+        for error in result.errors:
+            stats.failed += 1
+            stats.errors.append(str(error))
+        if result.errors:
+            failed_files.add(str(path.resolve()))  # keep what was indexed from its bad records
+        for doc in result.documents:
+            doc.extra["file"] = str(path.resolve())
+        documents.extend(result.documents)
+    return documents, failed_files
+
+
+def _write_pending(
+    pending: list[tuple[LoadedDocument, str, DocRecord | None]],
+    root_key: str,
+    store: ChunkStore,
+    encoders: Mapping[str, Embeddings],
+    chunk_size: int,
+    chunk_overlap: int,
+    stats: IngestStats,
+    show: bool,
+) -> None:
+    batch: list[PreparedDocument] = []
+    batch_chunks = 0
+    bar = _progress(pending, "embedding", enabled=show)
+    for doc, digest, previous in bar:
+        prepared = _prepare(doc, digest, root_key, chunk_size, chunk_overlap, previous)
+        batch.append(prepared)
+        batch_chunks += len(prepared.chunk_ids)
+        if batch_chunks >= EMBED_BATCH_CHUNKS:
+            _flush(batch, store, encoders, stats)
+            batch, batch_chunks = [], 0
+    _flush(batch, store, encoders, stats)
+
+
+def _prepare(
+    doc: LoadedDocument,
+    digest: str,
+    root_key: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    previous: DocRecord | None,
+) -> PreparedDocument:
+    language = doc.language or detect_language(doc.text)
+    chunks = split_document(doc.doc_id, doc.text, chunk_size, chunk_overlap)
+    record = DocRecord(
+        doc_id=doc.doc_id,
+        content_hash=digest,
+        root=root_key,
+        file=doc.extra.get("file", ""),
+        n_chunks=len(chunks),
+        title=doc.title,
+        source=doc.source,
+        url=doc.url or "",
+        language=language,
+        date=doc.date or "",
+        date_int=date_as_int(doc.date),
+    )
+    base_meta: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "source": doc.source,
+        "url": doc.url or "",
+        "lang": language,
+        "date": doc.date or "",
+        "date_int": date_as_int(doc.date),
+        "content_hash": digest,
+    }
+    return PreparedDocument(
+        record=record,
+        chunk_ids=[c.chunk_id for c in chunks],
+        texts=[c.text for c in chunks],
+        metadatas=[{**base_meta, "chunk_index": c.index} for c in chunks],
+        vectors={},
+        previous_chunks=previous.n_chunks if previous else 0,
+    )
+
+
+def _flush(
+    batch: list[PreparedDocument], store: ChunkStore, encoders: Mapping[str, Embeddings], stats: IngestStats
+) -> None:
+    if not batch:
+        return
+    inputs = [
+        passage_for_embedding(doc.record.title, text) for doc in batch for text in doc.texts
+    ]
+    vectors = {name: encoder.embed_documents(inputs) for name, encoder in encoders.items()}
+    offset = 0
+    for doc in batch:
+        n = len(doc.chunk_ids)
+        doc.vectors = {name: vecs[offset : offset + n] for name, vecs in vectors.items()}
+        offset += n
+    store.write_documents(batch)
+    stats.chunks_written += len(inputs)
+    for doc in batch:
+        if doc.previous_chunks > 0:
+            stats.updated += 1
+        else:
+            stats.added += 1
+
+
+def _progress(items: list[Any], desc: str, enabled: bool) -> Any:
+    if not enabled or not items:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="doc", file=sys.stderr, leave=False)
