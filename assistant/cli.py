@@ -17,7 +17,7 @@ from assistant.errors import AssistantError
 Handler = Callable[[argparse.Namespace], int]
 
 # Modules that add subcommands: each has `register(subparsers, common)`.
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = ("assistant.slack.cli", "evals.cli", "assistant.partners.cli", "evals.bench.cli")
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -107,7 +107,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(args, host=args.host, port=args.port)
     assistant = build_assistant(settings)
     assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
-    app = create_app(assistant=assistant)
+    slack_app = None
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        from assistant.slack.cli import build_slack_app
+
+        slack_app = build_slack_app(settings, assistant)
+    from assistant.db import build_engine
+    from assistant.feedback import FeedbackStore
+    from assistant.partners.store import PartnerStore
+
+    engine = build_engine(settings.resolved_database_url)
+    app = create_app(
+        assistant=assistant, slack_app=slack_app, partners=PartnerStore(engine),
+        feedback=FeedbackStore(engine), demo_origins=settings.resolved_demo_origins,
+        admin_token=settings.admin_token,
+    )
     print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0

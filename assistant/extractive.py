@@ -28,8 +28,8 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _ASKS_DATE = re.compile(
-    r"\b(when|what\s+year|which\s+year|what\s+date|quand|en\s+quelle\s+ann[ée]e|quelle\s+date|wann|"
-    r"cu[aá]ndo)\b|什么时候|哪一年|何时",
+    r"\b(when|what\s+year|which\s+year|what\s+date|deadlines?|due\s+date|quand|en\s+quelle\s+ann[ée]e|"
+    r"quelle\s+date|date\s+limite|wann|frist|cu[aá]ndo|plazo|fecha\s+l[ií]mite)\b|什么时候|哪一年|何时|截止",
     re.IGNORECASE,
 )
 _HAS_NUMBER = re.compile(
@@ -77,6 +77,12 @@ class ExtractiveGenerator(Generator):
             for c in candidates
             if (not wants_number or _HAS_NUMBER.search(c.text)) and (not wants_date or _HAS_DATE.search(c.text))
         ]
+        # A sentence stating the kind of fact asked for (digits for "how many", a date for "when")
+        # beats one that merely repeats the question's words.
+        for cand in typed:
+            if (wants_number and re.search(r"\d", cand.text)) or (wants_date and _HAS_DATE.search(cand.text)):
+                cand.score += 0.15
+        typed.sort(key=lambda c: c.score, reverse=True)
         if not typed or typed[0].score < self.min_score:
             return NOT_FOUND
         best = typed[0]
@@ -93,7 +99,7 @@ class ExtractiveGenerator(Generator):
         candidates: list[_Candidate] = []
         for n, passage in enumerate(passages, start=1):
             for position, sentence in enumerate(split_sentences(neutralize_instructions(passage.text))):
-                if len(sentence) >= 15:
+                if _is_statement(sentence):
                     candidates.append(_Candidate(n, position, sentence, 0.0))
         if not candidates:
             return []
@@ -109,11 +115,26 @@ class ExtractiveGenerator(Generator):
             semantic = vectors[1:] @ vectors[0]
         else:
             semantic = np.zeros(n)
-        rank_prior = np.array([1.0 / (c.passage + 4) for c in candidates])  # small: earlier passages first
-        scores = 0.5 * lexical + 0.5 * np.clip(semantic, 0, 1) + 0.2 * rank_prior
+        # How relevant the whole passage is (its mean dense similarity to the question): a short
+        # sentence that merely mentions the topic should not beat the passage that is about it.
+        passage_prior = np.array([_passage_similarity(passages[c.passage - 1]) for c in candidates])
+        scores = 0.5 * lexical + 0.5 * np.clip(semantic, 0, 1) + 0.4 * passage_prior
         for cand, score in zip(candidates, scores, strict=True):
             cand.score = float(score)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+def _passage_similarity(passage: Passage) -> float:
+    values = list(passage.similarities.values())
+    return float(np.mean(values)) if values else 0.0
+
+
+def _is_statement(sentence: str) -> bool:
+    """A sentence that can answer: not a heading or a fragment."""
+    words = len(sentence.split()) + len(re.findall(r"[\u4e00-\u9fff]", sentence)) // 2
+    if words < 5:
+        return False
+    return words >= 12 or bool(re.search(r"[.!?。！？:;)\]\"”»]$", sentence.strip()))
 
 
 def _ensure_period(text: str) -> str:

@@ -39,8 +39,12 @@ def neutralize_instructions(text: str) -> str:
     """Drop sentences of a retrieved passage that address the model instead of the reader."""
     from assistant.sentences import split_sentences
 
-    kept = [s for s in split_sentences(text) if not _INJECTION.search(s)]
-    return " ".join(kept)
+    lines = []
+    for line in text.split("\n"):
+        kept = [s for s in split_sentences(line) if not _INJECTION.search(s)]
+        if kept:
+            lines.append(" ".join(kept))
+    return "\n".join(lines)
 
 
 class Generator(ABC):

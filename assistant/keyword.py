@@ -37,7 +37,10 @@ class KeywordIndex:
             self.chunk_ids.append(chunk.chunk_id)
             self.texts.append(chunk.text)
             self.metadatas.append(chunk.metadata)
-            tokens = keyword_tokens(passage_for_embedding(str(chunk.metadata.get("title", "")), chunk.text))
+            # The title counts twice (a light BM25F): "Sister cities of Nancy" is about Nancy even
+            # when its text names fifty other cities.
+            title = str(chunk.metadata.get("title", ""))
+            tokens = keyword_tokens(passage_for_embedding(f"{title}\n{title}", chunk.text))
             lengths.append(len(tokens))
             tf: dict[int, int] = {}
             for token in tokens:

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = SecretStr("not-needed")
     openai_model: str = "local"
 
+    # --- eval judge (optional; `exchange-assistant eval --judge`) -------------------------------
+    judge_base_url: str | None = Field(None, description="OpenAI-compatible server for the eval's LLM judge.")
+    judge_model: str = Field("local", description="Model name the eval judge asks the server for.")
+    judge_api_key: SecretStr = SecretStr("not-needed")
+
     # --- input limits ------------------------------------------------------------------------
     max_question_chars: int = 2000
     max_history_turns: int = 20
@@ -73,6 +78,12 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(None, description="Bearer token for partner administration.")
     database_url: str | None = Field(
         None, description="Feedback/partner store; default sqlite:///<data_dir>/assistant.sqlite3."
+    )
+    demo_origins: str | None = Field(
+        None,
+        description="Comma-separated origins allowed for the demo partner of the page at GET /; default "
+        "http://127.0.0.1:<port> and http://localhost:<port> (plus http://<host>:<port> for another host); "
+        "an empty string disables the demo page.",
     )
 
     # --- Slack -------------------------------------------------------------------------------
@@ -107,6 +118,15 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'assistant.sqlite3').resolve()}"
+
+    @property
+    def resolved_demo_origins(self) -> list[str]:
+        if self.demo_origins is not None:
+            return [origin.strip() for origin in self.demo_origins.split(",") if origin.strip()]
+        hosts = ["127.0.0.1", "localhost"]
+        if self.host not in (*hosts, "0.0.0.0", "::", ""):
+            hosts.append(f"[{self.host}]" if ":" in self.host else self.host)
+        return [f"http://{host}:{self.port}" for host in hosts]
 
 
 @lru_cache

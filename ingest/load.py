@@ -141,7 +141,7 @@ def _load_html(path: Path, html: str, doc_id: str) -> LoadedDocument:
     import trafilatura
 
     text = trafilatura.extract(
-        html, include_comments=False, include_tables=True, favor_precision=True, deduplicate=True
+        html, include_comments=False, include_tables=True, favor_precision=True
     )
     if not text:
         raise BadFileError(str(path), "has no main content that the HTML extractor could find")
@@ -324,9 +324,8 @@ def _registry_documents(
         where = f"{city} ({country})" if country else city
         names = "; ".join(f"{o} ({oc})" if oc else o for o, oc in others)
         lines = [
-            f"{city}, {country}: twin towns and sister cities (partner cities, villes jumelées).",
             f"{where} has {len(others)} twin town and sister city partnership"
-            f"{'s' if len(others) != 1 else ''}: {names}.",
+            f"{'s' if len(others) != 1 else ''} (partner cities, villes jumelées): {names}.",
         ]
         lines += [
             f"{where} is twinned with {o}{f' ({oc})' if oc else ''}." for o, oc in others

@@ -7,13 +7,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from assistant.api.metrics import install_metrics
 from assistant.api.schemas import AskRequest, ErrorBody, Readiness
 from assistant.chain import Assistant, StreamEvent
 from assistant.errors import (
@@ -26,6 +27,15 @@ from assistant.errors import (
 )
 from assistant.log import request_id
 from assistant.models import Answer
+from assistant.partners.guard import ApiError, AskPartner, scoped_filters
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+    from slack_bolt import App as SlackApp
+
+    from assistant.feedback import FeedbackStore
+    from assistant.models import Filters
+    from assistant.partners.store import Partner, PartnerStore
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +66,15 @@ AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 def create_app(
     assistant: Assistant | None = None,
     assistant_factory: Callable[[], Assistant] | None = None,
+    slack_app: SlackApp | None = None,
+    partners: PartnerStore | None = None,
+    feedback: FeedbackStore | None = None,
+    demo_origins: list[str] | None = None,
+    admin_token: SecretStr | str | None = None,
 ) -> FastAPI:
     """With `assistant` (tests) it is used as is; otherwise the lifespan builds one from settings
-    (or from `assistant_factory`)."""
+    (or from `assistant_factory`). With `slack_app` (a `slack_bolt.App`), Slack's HTTP events,
+    interactivity and slash commands are served at POST /slack/events."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +89,15 @@ def create_app(
                 settings = get_settings()
                 configure_logging(settings.log_level, settings.log_json)
                 app.state.assistant = build_assistant(settings)
+                if partners is None:
+                    from assistant.db import build_engine
+                    from assistant.feedback import FeedbackStore
+                    from assistant.partners.store import PartnerStore
+                    from assistant.web.routes import set_web_state
+
+                    engine = build_engine(settings.resolved_database_url)
+                    set_web_state(app, PartnerStore(engine), FeedbackStore(engine),
+                                  settings.resolved_demo_origins, settings.admin_token)
         yield
 
     app = FastAPI(
@@ -89,7 +114,11 @@ def create_app(
         app.state.assistant = assistant
 
     _install_middleware(app)
+    install_metrics(app)  # added after the other middleware, so it is outermost
     _install_error_handlers(app)
+    from assistant.web.routes import install_web
+
+    install_web(app, partners, feedback, demo_origins, admin_token)  # widget, demo, feedback, partners
 
     @app.post(
         "/v1/ask",
@@ -97,10 +126,12 @@ def create_app(
         responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
         tags=["ask"],
     )
-    async def ask(body: AskRequest, assistant: AssistantDep) -> Answer:
+    async def ask(body: AskRequest, assistant: AssistantDep, partner: AskPartner) -> Answer:
         """Answer a question. The answer carries inline `[n]` markers; `citations[n-1]` is source n.
-        `refused` is true when the documents do not hold the answer."""
-        return await run_in_threadpool(assistant.answer, body.question, body.history, body.filters)
+        `refused` is true when the documents do not hold the answer. With `X-Partner-Key` (the
+        widget), retrieval is limited to the partner's sources."""
+        filters = _checked_filters(body, assistant, partner)
+        return await run_in_threadpool(assistant.answer, body.question, body.history, filters)
 
     @app.post(
         "/v1/ask/stream",
@@ -111,11 +142,12 @@ def create_app(
         },
         tags=["ask"],
     )
-    async def ask_stream(body: AskRequest, assistant: AssistantDep) -> StreamingResponse:
+    async def ask_stream(body: AskRequest, assistant: AssistantDep, partner: AskPartner) -> StreamingResponse:
         """Stream the answer as server-sent events: `token` ({text}) pieces as they are written,
         then `citations` ({citations}), then `done` (the final answer object, authoritative), or
         `error` ({error_code, detail}) if something fails mid-stream."""
-        events = assistant.stream(body.question, body.history, body.filters)
+        filters = _checked_filters(body, assistant, partner)
+        events = assistant.stream(body.question, body.history, filters)
         # Run up to the first event before answering, so bad input and a missing index get a
         # proper HTTP status instead of a 200 stream.
         first = await run_in_threadpool(_next_event, events)
@@ -145,7 +177,30 @@ def create_app(
         )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
+    if slack_app is not None:
+        _mount_slack(app, slack_app)
     return app
+
+
+def _mount_slack(app: FastAPI, slack_app: SlackApp) -> None:
+    from slack_bolt.adapter.fastapi import SlackRequestHandler
+
+    handler = SlackRequestHandler(slack_app)
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        # Bolt verifies the signature (401 if bad or older than 5 minutes) and acknowledges at
+        # once; listeners answer afterwards in Bolt's own threads.
+        return await handler.handle(request)
+
+
+def _checked_filters(body: AskRequest, assistant: Assistant, partner: Partner | None) -> Filters | None:
+    """422 `question_too_long` before any work; the filters narrowed to the partner's sources."""
+    limit = assistant.limits.max_question_chars
+    if len(body.question.strip()) > limit:
+        raise ApiError(422, "question_too_long",
+                       f"question: {len(body.question.strip())} characters, the limit is {limit}")
+    return scoped_filters(partner, body.filters, lambda: assistant.retriever.snapshot().manifest)
 
 
 def _next_event(events: Iterator[StreamEvent]) -> StreamEvent | None:

@@ -1,0 +1,107 @@
+"""Feedback store: 👍/👎 on answers from Slack, the widget or the API, exportable as draft
+evaluation cases in the evals dataset format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select
+
+from assistant.db import metadata
+from assistant.language import detect_language
+
+Rating = Literal["up", "down"]
+
+feedback_table = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(32), nullable=False),  # slack | widget | api
+    Column("user_id", String(128), nullable=False, default=""),
+    Column("partner", String(128), nullable=False, default=""),
+    Column("conversation", String(256), nullable=False, default=""),
+    Column("rating", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("citations", Text, nullable=False, default="[]"),  # JSON list of source objects
+    Column("refused", Integer, nullable=False, default=0),
+)
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    id: int
+    created_at: datetime
+    channel: str
+    user_id: str
+    partner: str
+    conversation: str
+    rating: str
+    question: str
+    answer: str
+    citations: list[dict[str, Any]]
+    refused: bool
+
+
+class FeedbackStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine, tables=[feedback_table])
+
+    def add(
+        self,
+        *,
+        channel: str,
+        rating: Rating,
+        question: str,
+        answer: str,
+        citations: list[dict[str, Any]],
+        refused: bool = False,
+        user_id: str = "",
+        partner: str = "",
+        conversation: str = "",
+    ) -> int:
+        if rating not in ("up", "down"):
+            raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(feedback_table).values(
+                    created_at=datetime.now(UTC), channel=channel, user_id=user_id, partner=partner,
+                    conversation=conversation, rating=rating, question=question, answer=answer,
+                    citations=json.dumps(citations, ensure_ascii=False), refused=int(refused),
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def records(self) -> Iterator[FeedbackRecord]:
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(feedback_table).order_by(feedback_table.c.id)):
+                yield FeedbackRecord(
+                    id=row.id, created_at=row.created_at, channel=row.channel, user_id=row.user_id,
+                    partner=row.partner, conversation=row.conversation, rating=row.rating,
+                    question=row.question, answer=row.answer, citations=json.loads(row.citations or "[]"),
+                    refused=bool(row.refused),
+                )
+
+    def export_cases(self) -> Iterator[dict[str, Any]]:
+        """Draft eval cases (evals dataset format). A 👍 answer becomes an answerable case whose
+        gold documents are the ones it cited (or an unanswerable one if the answer was a refusal);
+        a 👎 becomes a case with no gold yet, for a maintainer to complete."""
+        for record in self.records():
+            gold = list(dict.fromkeys(str(c.get("doc_id")) for c in record.citations if c.get("doc_id")))
+            up = record.rating == "up"
+            answerable = not (up and record.refused)
+            yield {
+                "id": f"feedback-{record.id}",
+                "question": record.question,
+                "lang": detect_language(record.question),
+                "answers": [],
+                "answerable": answerable,
+                "gold_ids": gold if up and answerable else [],
+                "kind": "factoid" if answerable else "unanswerable",
+            }

@@ -1,0 +1,106 @@
+"""Admin API for partners (`/v1/admin/partners`): create, list, rotate, revoke. Needs
+`Authorization: Bearer <admin token>`; disabled (403) when no admin token is configured."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, SecretStr
+from starlette.concurrency import run_in_threadpool
+
+from assistant.partners.guard import ApiError
+from assistant.partners.store import (
+    DEFAULT_RPM,
+    MAX_RPM,
+    PartnerExistsError,
+    PartnerNotFoundError,
+    PartnerStore,
+)
+
+
+class PartnerCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["nancy-twin-towns"])
+    origins: list[str] = Field(
+        min_length=1,
+        description="Exact origins, scheme://host[:port].",
+        examples=[["https://www.example.org"]],
+    )
+    sources: list[str] = Field(
+        default_factory=list, description="Glob patterns on document id or source; [] = all."
+    )
+    rpm: int = Field(DEFAULT_RPM, ge=1, le=MAX_RPM, description="Requests per minute.")
+    greeting: str | None = Field(None, max_length=500)
+
+
+def require_admin(request: Request) -> None:
+    token: SecretStr | None = getattr(request.app.state, "admin_token", None)
+    if token is None or not token.get_secret_value():
+        raise ApiError(
+            403,
+            "admin_disabled",
+            "the admin API is disabled: no admin token is configured (EXCHANGE_ASSISTANT_ADMIN_TOKEN)",
+        )
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        given.strip().encode(), token.get_secret_value().encode()
+    ):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Authorization: a valid 'Bearer <admin token>' is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def _store(request: Request) -> PartnerStore:
+    store: PartnerStore | None = getattr(request.app.state, "partners", None)
+    if store is None:
+        raise ApiError(503, "partners_disabled", "no partner store is configured on this server")
+    return store
+
+
+Store = Annotated[PartnerStore, Depends(_store)]
+router = APIRouter(prefix="/v1/admin/partners", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+async def _call(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    try:
+        partner = await run_in_threadpool(fn, *args, **kwargs)
+    except PartnerNotFoundError as exc:
+        raise ApiError(404, exc.code, str(exc)) from exc
+    except PartnerExistsError as exc:
+        raise ApiError(409, exc.code, str(exc)) from exc
+    return partner.to_dict()  # type: ignore[no-any-return]
+
+
+@router.get("")
+async def list_partners(store: Store) -> list[dict[str, Any]]:
+    """All partners, revoked ones included, with their (public) keys."""
+    return [p.to_dict() for p in await run_in_threadpool(store.list)]
+
+
+@router.post("", status_code=201)
+async def create_partner(body: PartnerCreate, store: Store) -> dict[str, Any]:
+    """Create a partner; the response holds its new key."""
+    return await _call(
+        store.create, body.name, body.origins, body.sources, rpm=body.rpm, greeting=body.greeting
+    )
+
+
+@router.get("/{name}")
+async def get_partner(name: str, store: Store) -> dict[str, Any]:
+    return await _call(store.get, name)
+
+
+@router.post("/{name}/rotate")
+async def rotate_partner(name: str, store: Store) -> dict[str, Any]:
+    """Issue a new key; the old key stops working at once."""
+    return await _call(store.rotate, name)
+
+
+@router.post("/{name}/revoke")
+async def revoke_partner(name: str, store: Store) -> dict[str, Any]:
+    """Revoke the partner's key; its requests are refused from the next one on."""
+    return await _call(store.revoke, name)

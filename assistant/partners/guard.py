@@ -1,0 +1,223 @@
+"""Partner access for the browser-facing routes: the X-Partner-Key check (known, not revoked,
+called from one of its allowed origins, within its rate limit), the partner's source scope, and
+the per-partner CORS handling that FastAPI's CORSMiddleware cannot do.
+
+CORS is not the access control here: the public key sits in partner pages, and any non-browser
+client can send any Origin. The server refuses requests whose Origin is not allowed for the key
+(403 `origin_not_allowed`), and the CORS headers only decide whether a *browser* lets the page
+read the response. Preflights are therefore answered for any origin that asks for X-Partner-Key,
+and refusals carry CORS headers too, so that the widget on a page that is not allowed can read
+the refusal and say so instead of reporting a network failure."""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import logging
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.models import Filters
+from assistant.partners.ratelimit import SlidingWindowLimiter
+from assistant.partners.store import Partner, PartnerStore
+
+logger = logging.getLogger(__name__)
+
+PARTNER_HEADER = "X-Partner-Key"
+GUARDED_PATHS = frozenset({"/v1/ask", "/v1/ask/stream", "/v1/feedback"})
+# A source pattern no document id or path can match (NUL never occurs in either): used when the
+# partner's scope and the request's filters have no document in common.
+MATCH_NOTHING = "\x00"
+
+
+class ApiError(Exception):
+    """An HTTP refusal with the API's error body `{error_code, detail}`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def install_partner_guard(app: FastAPI) -> None:
+    """Add the rate limiter, the CORS middleware and the ApiError handler. The guard finds the
+    PartnerStore in `app.state.partners` (None: every partner key is refused)."""
+    app.state.partner_limiter = SlidingWindowLimiter(window_seconds=60.0)
+    app.add_middleware(PartnerCORSMiddleware)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(
+            {"error_code": exc.code, "detail": exc.detail, **exc.extra},
+            status_code=exc.status,
+            headers=exc.headers,
+        )
+
+
+def _refuse(status: int, code: str, detail: str, partner: str = "-", origin: str | None = None) -> ApiError:
+    logger.info("partner request refused code=%s partner=%s origin=%s", code, partner, origin)
+    return ApiError(status, code, detail)
+
+
+def partner_guard(bucket: str) -> Callable[[Request], Partner | None]:
+    """A dependency for a guarded route: None without X-Partner-Key (server-to-server use, as
+    before); otherwise the partner, or an ApiError. `bucket` names the rate-limit window
+    ("ask" or "feedback"), so feedback clicks do not use up a partner's questions."""
+
+    def guard(request: Request) -> Partner | None:
+        key = request.headers.get(PARTNER_HEADER)
+        if key is None:
+            return None
+        origin = request.headers.get("origin")
+        store: PartnerStore | None = getattr(request.app.state, "partners", None)
+        partner = store.get_by_key(key.strip()) if store is not None else None
+        if partner is None:
+            raise _refuse(401, "invalid_partner_key", f"{PARTNER_HEADER}: unknown partner key", origin=origin)
+        if partner.revoked:
+            raise _refuse(
+                403,
+                "partner_revoked",
+                f"{PARTNER_HEADER}: this partner key has been revoked",
+                partner.name,
+                origin,
+            )
+        if origin is None:
+            raise _refuse(
+                403,
+                "origin_not_allowed",
+                f"Origin header: required with {PARTNER_HEADER}",
+                partner.name,
+                origin,
+            )
+        if not partner.allows_origin(origin):
+            raise _refuse(
+                403,
+                "origin_not_allowed",
+                f"Origin {origin}: not allowed for this partner key",
+                partner.name,
+                origin,
+            )
+        limiter: SlidingWindowLimiter = request.app.state.partner_limiter
+        wait = limiter.hit(f"{bucket}:{partner.id}", partner.rpm)
+        if wait is not None:
+            logger.info("partner rate limited partner=%s bucket=%s rpm=%s", partner.name, bucket, partner.rpm)
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"more than {partner.rpm} requests per minute; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+                extra={"retry_after": wait},
+            )
+        return partner
+
+    guard.__name__ = f"partner_guard_{bucket}"
+    return guard
+
+
+AskPartner = Annotated[Partner | None, Depends(partner_guard("ask"))]
+FeedbackPartner = Annotated[Partner | None, Depends(partner_guard("feedback"))]
+
+
+class _DocRecord(Protocol):
+    source: str
+
+
+def scoped_filters(
+    partner: Partner | None, requested: Filters | None, manifest: Callable[[], Mapping[str, _DocRecord]]
+) -> Filters | None:
+    """The filters to retrieve with: the request's, narrowed to the partner's sources. A partner
+    can never widen its scope. Globs cannot be intersected as globs, so when both sides name
+    sources the intersection is resolved to the exact documents of the index (`manifest`)."""
+    if partner is None or not partner.sources:
+        return requested
+    base = requested or Filters()
+    if not base.sources:
+        return base.model_copy(update={"sources": list(partner.sources)})
+    docs = [
+        doc_id
+        for doc_id, record in manifest().items()
+        if _matches(doc_id, record.source, partner.sources) and _matches(doc_id, record.source, base.sources)
+    ]
+    return base.model_copy(update={"sources": [glob.escape(d) for d in sorted(docs)] or [MATCH_NOTHING]})
+
+
+def _matches(doc_id: str, source: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(doc_id, p) or fnmatch.fnmatchcase(source, p) for p in patterns)
+
+
+class PartnerCORSMiddleware:
+    """CORS for GUARDED_PATHS when the browser sends X-Partner-Key: answers the preflight and
+    adds the CORS headers to every response of those routes (errors included: 401/403/413/422/
+    429/5xx), echoing the request's Origin. Requests without X-Partner-Key are left untouched."""
+
+    def __init__(self, app: ASGIApp, max_age: int = 600) -> None:
+        self.app = app
+        self.max_age = max_age
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in GUARDED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            requested = {
+                h.strip().lower() for h in headers.get("access-control-request-headers", "").split(",")
+            }
+            if PARTNER_HEADER.lower() in requested:
+                await self._preflight(origin, send)
+                return
+        if PARTNER_HEADER.lower() not in headers:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in self._cors(origin).items():
+                    response_headers[name] = value
+                response_headers.add_vary_header("Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    @staticmethod
+    def _cors(origin: str) -> dict[str, str]:
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": "Retry-After, X-Request-ID",
+        }
+
+    async def _preflight(self, origin: str, send: Send) -> None:
+        headers = {
+            **self._cors(origin),
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": f"Content-Type, {PARTNER_HEADER}",
+            "Access-Control-Max-Age": str(self.max_age),
+            "Vary": "Origin",
+            "Content-Length": "0",
+        }
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 204,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})

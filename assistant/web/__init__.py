@@ -1,0 +1,1 @@
+"""Embeddable web widget: its static file, the demo partner page and the feedback route."""

@@ -1,0 +1,123 @@
+"""Routes for the embeddable widget: GET /widget.js, GET / (demo partner page) and
+POST /v1/feedback."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field, SecretStr
+from starlette.concurrency import run_in_threadpool
+
+from assistant.feedback import FeedbackStore
+from assistant.partners.guard import ApiError, FeedbackPartner, install_partner_guard
+from assistant.partners.store import PartnerNotFoundError, PartnerStore
+
+WEB_DIR = Path(__file__).resolve().parent
+WIDGET_JS = WEB_DIR / "static" / "widget.js"
+DEMO_HTML = WEB_DIR / "demo.html"
+DEMO_PARTNER = "demo"
+WIDGET_MAX_AGE = 300  # partners pick up a new widget within minutes
+
+router = APIRouter()
+
+
+class FeedbackRequest(BaseModel):
+    rating: Literal["up", "down"]
+    question: str = Field(min_length=1, max_length=8000)
+    answer: str = Field(max_length=20000)
+    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    session_id: str = Field("", max_length=128)
+    refused: bool = False
+
+
+def install_web(
+    app: FastAPI,
+    partners: PartnerStore | None,
+    feedback: FeedbackStore | None,
+    demo_origins: list[str] | None,
+    admin_token: SecretStr | str | None,
+) -> None:
+    """Add the widget, demo, feedback and partner-admin routes and the partner guard to `app`."""
+    from assistant.partners.admin_api import router as admin_router
+
+    install_partner_guard(app)
+    set_web_state(app, partners, feedback, demo_origins, admin_token)
+    app.include_router(router)
+    app.include_router(admin_router)
+
+
+def set_web_state(
+    app: FastAPI,
+    partners: PartnerStore | None,
+    feedback: FeedbackStore | None,
+    demo_origins: list[str] | None,
+    admin_token: SecretStr | str | None,
+) -> None:
+    """Put the stores on `app.state` and create the demo partner (all sources, the server's own
+    origins) if missing."""
+    app.state.partners = partners
+    app.state.feedback = feedback
+    app.state.admin_token = SecretStr(admin_token) if isinstance(admin_token, str) else admin_token
+    app.state.demo_enabled = partners is not None and bool(demo_origins)
+    if partners is not None and demo_origins:
+        partners.ensure(DEMO_PARTNER, demo_origins)
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_js(request: Request) -> Response:
+    body = await run_in_threadpool(WIDGET_JS.read_bytes)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    headers = {
+        "Cache-Control": f"public, max-age={WIDGET_MAX_AGE}",
+        "ETag": etag,
+        # Loaded by <script> from partner origins; CORS and CORP allow it with crossorigin/COEP too.
+        "Access-Control-Allow-Origin": "*",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def demo_page(request: Request) -> HTMLResponse:
+    """A fictional partner site with the widget embedded, using the demo partner's key."""
+    partners: PartnerStore | None = getattr(request.app.state, "partners", None)
+    if partners is None or not getattr(request.app.state, "demo_enabled", False):
+        raise ApiError(404, "demo_disabled", "the demo page is disabled on this server")
+    try:
+        partner = await run_in_threadpool(partners.get, DEMO_PARTNER)  # per request: follows rotation
+    except PartnerNotFoundError as exc:
+        raise ApiError(404, "demo_disabled", "the demo partner does not exist") from exc
+    page = (await run_in_threadpool(DEMO_HTML.read_text, "utf-8")).replace(
+        "{{PARTNER_KEY}}", html.escape(partner.key)
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/v1/feedback", status_code=201, tags=["feedback"])
+async def post_feedback(body: FeedbackRequest, request: Request, partner: FeedbackPartner) -> dict[str, Any]:
+    """Store a 👍/👎 on an answer (the widget sends it with X-Partner-Key; channel "widget",
+    conversation = session_id). Without X-Partner-Key it is recorded as channel "api"."""
+    store: FeedbackStore | None = getattr(request.app.state, "feedback", None)
+    if store is None:
+        raise ApiError(503, "feedback_disabled", "no feedback store is configured on this server")
+    feedback_id = await run_in_threadpool(
+        lambda: store.add(
+            channel="widget" if partner else "api",
+            rating=body.rating,
+            question=body.question,
+            answer=body.answer,
+            citations=body.citations,
+            refused=body.refused,
+            partner=partner.name if partner else "",
+            conversation=body.session_id,
+        )
+    )
+    return {"id": feedback_id, "stored": True}

@@ -1,0 +1,1 @@
+"""Evaluation suite: datasets, metrics, the eval runner, reports and converters for public QA sets."""

@@ -1,0 +1,241 @@
+"""`exchange-assistant bench ingest|query|load|corpus`: benchmarks that print a table of figures
+and optionally write JSON with the machine's description (see evals/benchmarks.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from evals.bench.common import default_data_root, print_table, write_json
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = set(names) - {"extractive", "local", "openai"}
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown generator(s) {', '.join(sorted(unknown))}; use extractive, local, openai"
+        )
+    return names
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    bench = subparsers.add_parser(
+        "bench", parents=[common], help="benchmarks for maintainers (print figures)"
+    )
+    sub = bench.add_subparsers(dest="bench_command", required=True)
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the figures and machine info as JSON"
+    )
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data", type=Path, default=None, help="shared data folder (default ../shared/data)")
+    data.add_argument(
+        "--limit-docs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at most N documents per source (small runs)",
+    )
+
+    p = sub.add_parser("ingest", parents=[common, out, data], help="ingest throughput and peak memory")
+    p.add_argument("--server", action="store_true", help="also ingest into a `chroma run` server on loopback")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("query", parents=[common, out, data], help="query latency as the index grows")
+    p.add_argument(
+        "--sizes",
+        type=_ints,
+        default=[1000, 10000, 100000],
+        help="index sizes in documents (default 1000,10000,100000)",
+    )
+    p.add_argument("--queries", type=int, default=50, help="questions per size (default 50)")
+    p.add_argument(
+        "--cache-dir", type=Path, help="where built indexes are kept (default <data-dir>/bench/query)"
+    )
+    p.set_defaults(handler=cmd_query)
+
+    p = sub.add_parser("load", parents=[common, out], help="API load test on loopback (extractive generator)")
+    p.add_argument(
+        "--concurrency",
+        type=_ints,
+        default=[8, 32, 64],
+        help="concurrent clients per level (default 8,32,64)",
+    )
+    p.add_argument("--requests", type=int, default=200, help="requests per level (default 200)")
+    p.add_argument(
+        "--cache-dir", type=Path, help="where the index of corpus/ is kept (default <data-dir>/bench/load)"
+    )
+    p.set_defaults(handler=cmd_load)
+
+    p = sub.add_parser(
+        "corpus",
+        parents=[common, out, data],
+        help="ingest and query figures on the bundled and U.S. Code corpora",
+    )
+    p.add_argument(
+        "--generators",
+        type=_names,
+        default=["extractive", "local"],
+        help="default extractive,local (local when its model file exists)",
+    )
+    p.add_argument("--queries", type=int, default=30, help="questions per corpus (default 30)")
+    p.add_argument(
+        "--llm-queries", type=int, default=10, help="questions per corpus for LLM generators (default 10)"
+    )
+    p.set_defaults(handler=cmd_corpus)
+
+
+def _setup(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    from assistant.cli import load_settings
+    from assistant.components import build_encoders
+
+    settings = load_settings(args)
+    print("loading encoders …", flush=True)
+    return settings, build_encoders(settings)
+
+
+def _data_root(args: argparse.Namespace) -> Path:
+    root = args.data or default_data_root()
+    if not root.is_dir():
+        raise SystemExit(f"--data {root}: no such folder (the shared benchmark corpora)")
+    return root
+
+
+def _row_latency(row: dict[str, Any], prefix: str, key: str) -> dict[str, Any]:
+    return {
+        f"{prefix}_p50": row[key]["p50_ms"],
+        f"{prefix}_p95": row[key]["p95_ms"],
+        f"{prefix}_p99": row[key]["p99_ms"],
+    }
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from evals.bench import ingest_bench
+
+    settings, encoders = _setup(args)
+    results = ingest_bench.run(settings, encoders, _data_root(args), args.limit_docs, args.server)
+    print_table(
+        "ingest throughput",
+        results,
+        [
+            "mode",
+            "documents",
+            "chunks",
+            "failed",
+            "seconds",
+            "docs_per_s",
+            "chunks_per_s",
+            "peak_rss_mb",
+            "server_peak_rss_mb",
+        ],
+    )
+    write_json(args.json, "ingest", {"limit_docs": args.limit_docs, "server": args.server}, results)
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from evals.bench import query_bench
+
+    settings, encoders = _setup(args)
+    cache = args.cache_dir or settings.data_dir / "bench" / "query"
+    results = query_bench.run(
+        settings, encoders, _data_root(args), args.sizes, args.queries, cache, args.limit_docs
+    )
+    rows = [
+        {
+            "size": r["size"],
+            "chunks": r["chunks"],
+            "kw_index_s": r["keyword_index_s"],
+            **_row_latency(r, "retrieve", "retrieve"),
+            **_row_latency(r, "e2e", "end_to_end"),
+        }
+        for r in results
+    ]
+    print_table("query latency (ms) as the index grows; e2e = extractive generator", rows, list(rows[0]))
+    write_json(args.json, "query", {"sizes": args.sizes, "queries": args.queries}, results)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from assistant.cli import load_settings
+    from assistant.components import build_encoders, build_store
+    from evals.bench import load_bench
+    from evals.bench.common import REPO_ROOT
+    from ingest.pipeline import run_ingest
+
+    settings = load_settings(args)
+    cache = args.cache_dir or settings.data_dir / "bench" / "load"
+    index_settings = settings.model_copy(update={"data_dir": cache, "collection": "bench-load"})
+    encoders = build_encoders(index_settings)
+    stats = run_ingest(
+        [REPO_ROOT / "corpus"],
+        build_store(index_settings, encoders),
+        encoders,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        progress=False,
+    )
+    print(f"index of corpus/: {stats.summary()}")
+    del encoders  # the server process loads its own
+    results = load_bench.run(cache, "bench-load", args.concurrency, args.requests)
+    print_table(
+        f"API load test, {args.requests} requests per level (extractive generator)",
+        results,
+        [
+            "concurrency",
+            "sent",
+            "answered",
+            "lost",
+            "duplicated",
+            "crossed",
+            "errors",
+            "throughput_rps",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "server_peak_rss_mb",
+            "ok",
+        ],
+    )
+    write_json(args.json, "load", {"concurrency": args.concurrency, "requests": args.requests}, results)
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from evals.bench import corpus_bench
+
+    settings, encoders = _setup(args)
+    results = corpus_bench.run(
+        settings, encoders, _data_root(args), args.generators, args.queries, args.llm_queries, args.limit_docs
+    )
+    rows = [
+        {
+            "corpus": r["corpus"],
+            "chunks": r["chunks"],
+            "chunks_per_s": r["chunks_per_s"],
+            "generator": r["generator"],
+            "queries": r["queries"],
+            **_row_latency(r, "retrieve", "retrieve"),
+            **_row_latency(r, "e2e", "end_to_end"),
+        }
+        for r in results
+    ]
+    print_table(
+        "corpus benchmark (issue 2): ingest and query latency (ms)",
+        rows,
+        list(rows[0]) if rows else ["corpus"],
+    )
+    write_json(args.json, "corpus", {"generators": args.generators, "queries": args.queries}, results)
+    return 0

@@ -1,0 +1,164 @@
+"""`bench load`: the HTTP API under concurrent load on loopback (uvicorn in a subprocess, extractive
+generator). Each level sends a bounded number of requests, each with its own X-Request-ID, and
+checks that every request got exactly one answer: none lost, none duplicated, none crossed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from evals.bench.common import RssSampler, free_port, latency_summary, load_questions, stop_process, wait_http
+
+
+@dataclass
+class Outcome:
+    sent_id: str
+    status: int | None  # None: no response (connection error, timeout)
+    echoed_id: str | None
+    has_answer: bool
+    ms: float
+    error: str | None = None
+
+
+def account(sent_ids: list[str], outcomes: list[Outcome]) -> dict[str, Any]:
+    """Loss and duplicate accounting. `ok` only when there is exactly one successful answer per
+    request, carrying that request's own id."""
+    echoed = Counter(o.echoed_id for o in outcomes if o.echoed_id is not None)
+    answered = {o.sent_id for o in outcomes if o.status == 200 and o.has_answer and o.echoed_id == o.sent_id}
+    figures = {
+        "sent": len(sent_ids),
+        "responses": sum(1 for o in outcomes if o.status is not None),
+        "answered": len(answered),
+        "lost": len(set(sent_ids) - {o.echoed_id for o in outcomes if o.echoed_id}),
+        "duplicated": sum(n - 1 for n in echoed.values() if n > 1),
+        "crossed": sum(1 for o in outcomes if o.echoed_id is not None and o.echoed_id != o.sent_id),
+        "empty_answers": sum(1 for o in outcomes if o.status == 200 and not o.has_answer),
+        "errors": sum(1 for o in outcomes if o.status != 200),
+    }
+    figures["ok"] = figures["responses"] == figures["sent"] == figures["answered"] == len(
+        set(sent_ids)
+    ) and not (figures["lost"] or figures["duplicated"] or figures["crossed"] or figures["errors"])
+    return figures
+
+
+async def _one(client: httpx.AsyncClient, gate: asyncio.Semaphore, rid: str, question: str) -> Outcome:
+    async with gate:
+        started = time.perf_counter()
+        try:
+            response = await client.post(
+                "/v1/ask", json={"question": question}, headers={"X-Request-ID": rid}
+            )
+        except httpx.HTTPError as exc:
+            return Outcome(rid, None, None, False, (time.perf_counter() - started) * 1000, type(exc).__name__)
+        ms = (time.perf_counter() - started) * 1000
+        answer = ""
+        if response.status_code == 200:
+            answer = str(response.json().get("answer") or "")
+        return Outcome(
+            rid,
+            response.status_code,
+            response.headers.get("x-request-id"),
+            bool(answer.strip()),
+            ms,
+            None if response.status_code == 200 else response.text[:200],
+        )
+
+
+async def run_level(
+    base_url: str, concurrency: int, requests: int, questions: list[str], timeout: float = 300.0
+) -> tuple[list[str], list[Outcome], float]:
+    gate = asyncio.Semaphore(concurrency)
+    ids = [f"load-c{concurrency}-{i}-{uuid.uuid4().hex[:8]}" for i in range(requests)]
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(
+            *(_one(client, gate, rid, questions[i % len(questions)]) for i, rid in enumerate(ids))
+        )
+        seconds = time.perf_counter() - started
+    return ids, list(outcomes), seconds
+
+
+def start_server(
+    data_dir: Path, collection: str, startup_timeout: float = 600.0
+) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn serving create_app() (the lifespan builds the assistant from these settings)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "EXCHANGE_ASSISTANT_DATA_DIR": str(data_dir),
+        "EXCHANGE_ASSISTANT_COLLECTION": collection,
+        "EXCHANGE_ASSISTANT_GENERATOR": "extractive",
+        "EXCHANGE_ASSISTANT_LOG_LEVEL": "WARNING",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "assistant.api:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    # stderr to a file, not a pipe: nobody reads a pipe during the run, and a full one blocks the server
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base_url}/readyz", process, startup_timeout)
+    except RuntimeError as exc:
+        stop_process(process)
+        log.seek(0)
+        detail = log.read().decode(errors="replace")[-2000:]
+        raise RuntimeError(f"the API server did not become ready ({exc}):\n{detail}") from None
+    finally:
+        log.close()
+    return process, base_url
+
+
+def run(data_dir: Path, collection: str, levels: list[int], requests: int) -> list[dict[str, Any]]:
+    questions = load_questions()
+    process, base_url = start_server(data_dir, collection)
+    results = []
+    try:
+        # one request first, so model graphs and the keyword index are warm before timing
+        asyncio.run(run_level(base_url, 1, 1, questions))
+        for concurrency in levels:
+            with RssSampler([process.pid]) as sampler:
+                ids, outcomes, seconds = asyncio.run(run_level(base_url, concurrency, requests, questions))
+            ok_ms = [o.ms for o in outcomes if o.status == 200]
+            summary = latency_summary(ok_ms)
+            results.append(
+                {
+                    "concurrency": concurrency,
+                    **account(ids, outcomes),
+                    "seconds": seconds,
+                    "throughput_rps": len(ok_ms) / seconds if seconds else 0.0,
+                    "p50_ms": summary["p50_ms"],
+                    "p95_ms": summary["p95_ms"],
+                    "p99_ms": summary["p99_ms"],
+                    "server_peak_rss_mb": sampler.peak_mb[0],
+                    "error_samples": sorted({o.error for o in outcomes if o.error})[:3],
+                }
+            )
+    finally:
+        stop_process(process)
+    return results

@@ -1,0 +1,115 @@
+"""Eval datasets: JSON Lines records, loaded and validated line by line.
+
+A bad line raises DatasetError naming the file, the line and the field, e.g.
+`evals/datasets/x.jsonl:7: field 'kind': 'trivia' is not one of factoid, list, ...`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict
+
+from assistant.errors import InvalidInputError
+
+Kind = Literal["factoid", "list", "yesno", "numeric", "unanswerable", "multihop", "crosslingual"]
+KINDS: tuple[str, ...] = get_args(Kind)
+FIELDS = ("id", "question", "lang", "answers", "answerable", "gold_ids", "kind")
+
+
+class DatasetError(InvalidInputError):
+    """A dataset file or line that cannot be used; the message names file, line and field."""
+
+    code = "invalid_dataset"
+
+
+class EvalRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    question: str
+    lang: str
+    answers: list[str]
+    answerable: bool
+    gold_ids: list[str]
+    kind: Kind
+
+    @property
+    def is_yesno(self) -> bool:
+        """Yes/no questions are scored by polarity, whatever their kind (e.g. multihop)."""
+        return self.kind == "yesno" or (len(self.answers) == 1 and self.answers[0].lower() in ("yes", "no"))
+
+
+def dataset_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_dataset(path: Path, limit: int | None = None) -> list[EvalRecord]:
+    """Every record of `path`, validated; the first `limit` when given."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: is not valid UTF-8 (offset {exc.start})") from exc
+    records: list[EvalRecord] = []
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = parse_record(line, f"{path}:{lineno}")
+        if record.id in seen:
+            raise DatasetError(f"{path}:{lineno}: field 'id': '{record.id}' repeats line {seen[record.id]}")
+        seen[record.id] = lineno
+        records.append(record)
+    if not records:
+        raise DatasetError(f"{path}: holds no records")
+    return records[:limit] if limit else records
+
+
+def parse_record(line: str, where: str) -> EvalRecord:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{where}: is not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{where}: is not a JSON object")
+    _check_fields(raw, where)
+    record = EvalRecord.model_validate(raw)
+    _check_consistency(record, where)
+    return record
+
+
+def _check_fields(raw: dict[str, Any], where: str) -> None:
+    for name in FIELDS:
+        if name not in raw:
+            raise DatasetError(f"{where}: field '{name}': missing")
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise DatasetError(f"{where}: field '{unknown[0]}': unknown (allowed: {', '.join(FIELDS)})")
+    for name in ("id", "question", "lang"):
+        if not isinstance(raw[name], str) or not raw[name].strip():
+            raise DatasetError(f"{where}: field '{name}': must be a non-empty string")
+    for name in ("answers", "gold_ids"):
+        value = raw[name]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise DatasetError(f"{where}: field '{name}': must be a list of non-empty strings")
+    if not isinstance(raw["answerable"], bool):
+        raise DatasetError(f"{where}: field 'answerable': must be true or false")
+    if raw["kind"] not in KINDS:
+        raise DatasetError(f"{where}: field 'kind': {raw['kind']!r} is not one of {', '.join(KINDS)}")
+
+
+def _check_consistency(record: EvalRecord, where: str) -> None:
+    if record.kind == "unanswerable" and record.answerable:
+        raise DatasetError(f"{where}: field 'answerable': must be false for kind 'unanswerable'")
+    if record.answerable and not record.answers:
+        raise DatasetError(f"{where}: field 'answers': an answerable question needs at least one answer")
+    if not record.answerable and (record.answers or record.gold_ids):
+        name = "answers" if record.answers else "gold_ids"
+        raise DatasetError(f"{where}: field '{name}': must be [] when 'answerable' is false")
+    if record.kind == "yesno" and record.answers not in (["yes"], ["no"]):
+        raise DatasetError(f'{where}: field \'answers\': a yesno question has exactly ["yes"] or ["no"]')

@@ -1,0 +1,85 @@
+"""Benchmark code: cheap correctness checks only (no timing assertions)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import make_settings
+
+from assistant.components import build_store
+from evals.bench.common import default_data_root, latency_summary, load_questions, percentile, stage_corpora
+from evals.bench.load_bench import Outcome, account, run_level, start_server
+from ingest.pipeline import run_ingest
+
+TEST_CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+
+@pytest.mark.parametrize("q", [0, 10, 25, 50, 90, 95, 99, 100])
+def test_percentile_matches_numpy_linear_interpolation(q: float) -> None:
+    values = [12.0, 3.5, 7.0, 100.0, 41.0, 8.25, 3.5]
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+def test_percentile_of_one_value_nothing_and_bad_q() -> None:
+    assert percentile([5.0], 99) == 5.0
+    assert math.isnan(percentile([], 50))
+    with pytest.raises(ValueError, match="0..100"):
+        percentile([1.0], 101)
+    assert latency_summary([1.0, 2.0, 3.0])["p50_ms"] == 2.0
+
+
+def _ok(rid: str) -> Outcome:
+    return Outcome(rid, 200, rid, True, 1.0)
+
+
+def test_accounting_passes_one_answer_per_request() -> None:
+    figures = account(["a", "b", "c"], [_ok("a"), _ok("b"), _ok("c")])
+    assert figures["ok"] and figures["answered"] == 3 and figures["lost"] == 0
+
+
+def test_accounting_catches_lost_duplicated_crossed_empty_and_failed_requests() -> None:
+    lost = account(["a", "b"], [_ok("a")])
+    assert not lost["ok"] and lost["lost"] == 1
+    duplicated = account(["a", "b"], [_ok("a"), _ok("b"), _ok("b")])
+    assert not duplicated["ok"] and duplicated["duplicated"] == 1
+    crossed = account(["a", "b"], [_ok("a"), Outcome("b", 200, "a", True, 1.0)])
+    assert not crossed["ok"] and crossed["crossed"] == 1 and crossed["duplicated"] == 1
+    empty = account(["a"], [Outcome("a", 200, "a", False, 1.0)])
+    assert not empty["ok"] and empty["empty_answers"] == 1
+    failed = account(["a"], [Outcome("a", None, None, False, 1.0, "ConnectError")])
+    assert not failed["ok"] and failed["errors"] == 1 and failed["lost"] == 1
+
+
+@pytest.mark.slow
+def test_load_run_of_four_requests_gets_exactly_one_answer_each(tmp_path: Path, encoders: dict) -> None:
+    settings = make_settings(tmp_path / "data", collection="bench-load-test")
+    stats = run_ingest([TEST_CORPUS], build_store(settings, encoders), encoders,
+                       chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, progress=False)
+    assert stats.ok, stats.errors
+    process, base_url = start_server(settings.data_dir, "bench-load-test")
+    try:
+        ids, outcomes, _ = asyncio.run(run_level(base_url, 2, 4, load_questions(limit=4)))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    figures = account(ids, outcomes)
+    assert figures["responses"] == 4 and len(set(ids)) == 4
+    assert figures["ok"], (figures, [o.error for o in outcomes])
+
+
+def test_staged_corpora_have_distinct_ids_and_respect_the_limit(tmp_path: Path) -> None:
+    data_root = default_data_root()
+    if not (data_root / "xquad").is_dir():
+        pytest.skip(f"shared benchmark data not found at {data_root}")
+    staged = stage_corpora(data_root, tmp_path, limit_docs=2)
+    assert {"us-code-exchange", "wikipedia-summaries", "xquad"} <= set(staged)
+    assert len(list((staged["us-code-exchange"]).rglob("*.md"))) == 2
+    ids = [json.loads(line)["id"] for line in (staged["xquad"] / "corpus.jsonl").read_text().splitlines()]
+    assert len(ids) == len(set(ids)) > 2  # the same article in 12 languages gets 12 ids
+    wiki = [json.loads(line) for line in (staged["wikipedia-summaries"] / "summaries.jsonl").read_text().splitlines()]
+    assert {row["lang"] for row in wiki} == {"en", "fr", "es"} and len(wiki) == 6

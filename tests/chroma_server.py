@@ -1,0 +1,54 @@
+"""Start a real `chroma run` server on loopback for tests (the CLI ships with the chromadb wheel)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def chroma_executable() -> str:
+    candidate = Path(sys.executable).parent / "chroma"
+    return str(candidate) if candidate.exists() else (shutil.which("chroma") or "chroma")
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    log = (path.parent / f"chroma-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chroma run did not start; see {log.name}")
+            time.sleep(0.2)
+        yield "127.0.0.1", port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

@@ -1,0 +1,101 @@
+"""Chain logic pinned with a scripted chat model: numbering, support checks, NOT_FOUND, streaming."""
+
+from __future__ import annotations
+
+import chromadb
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.chain import Assistant
+from assistant.settings import Settings
+from conftest import assistant_with
+
+
+def scripted(shared_index: Settings, client: chromadb.api.ClientAPI, encoders: dict, *replies: str) -> Assistant:
+    llm = GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+    return assistant_with(shared_index, client, encoders, llm=llm)
+
+
+QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
+
+
+def passage_number(assistant: Assistant, doc_id: str) -> int:
+    passages = assistant.retriever.retrieve(QUESTION, assistant.top_k)
+    return [p.doc_id for p in passages].index(doc_id) + 1
+
+
+def test_application_renumbers_model_markers_from_one(shared_index, chroma_client, encoders) -> None:
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    n = passage_number(probe, "004_9bc1640c6c35c08d")
+    bot = scripted(shared_index, chroma_client, encoders, f"More than 1,000 people attended the event [{n}].")
+    answer = bot.answer(QUESTION)
+    assert answer.answer == "More than 1,000 people attended the event [1]."
+    assert [c.n for c in answer.citations] == [1]
+    assert answer.citations[0].doc_id == "004_9bc1640c6c35c08d"
+
+
+def test_sentence_with_a_number_its_passage_does_not_state_is_dropped(shared_index, chroma_client, encoders) -> None:
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    n = passage_number(probe, "004_9bc1640c6c35c08d")
+    bot = scripted(
+        shared_index, chroma_client, encoders,
+        f"Over 1,000 attendees took part [{n}]. The event cost 3 million yuan [{n}].",
+    )
+    answer = bot.answer(QUESTION)
+    assert "3 million" not in answer.answer
+    assert answer.unsupported == ["The event cost 3 million yuan"]
+    assert not answer.refused
+
+
+def test_answer_whose_only_claim_is_unsupported_becomes_a_refusal(shared_index, chroma_client, encoders) -> None:
+    bot = scripted(shared_index, chroma_client, encoders, "Exactly 7,777 people attended [1].")
+    answer = bot.answer(QUESTION)
+    assert answer.refused and answer.citations == []
+
+
+def test_model_saying_not_found_gives_the_refusal_text(shared_index, chroma_client, encoders) -> None:
+    bot = scripted(shared_index, chroma_client, encoders, "NOT_FOUND")
+    answer = bot.answer(QUESTION)
+    assert answer.refused
+    assert answer.answer == "The program documents I can search do not answer this question."
+
+
+def test_markers_for_passages_that_do_not_exist_are_removed(shared_index, chroma_client, encoders) -> None:
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    n = passage_number(probe, "004_9bc1640c6c35c08d")
+    bot = scripted(shared_index, chroma_client, encoders, f"Over 1,000 attendees came [{n}][42].")
+    answer = bot.answer(QUESTION)
+    assert answer.answer == "Over 1,000 attendees came [1]."
+    assert len(answer.citations) == 1
+
+
+def test_stream_yields_tokens_then_citations_then_done(shared_index, chroma_client, encoders) -> None:
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    n = passage_number(probe, "004_9bc1640c6c35c08d")
+    bot = scripted(shared_index, chroma_client, encoders, f"Over 1,000 attendees came to Tianjin [{n}].")
+    events = list(bot.stream(QUESTION))
+    kinds = [e.kind for e in events]
+    assert kinds[-2:] == ["citations", "done"]
+    assert kinds.count("token") >= 2  # the fake model streams word by word
+    streamed = "".join(e.text for e in events if e.kind == "token")
+    assert streamed == "Over 1,000 attendees came to Tianjin [1]."
+    assert events[-1].answer is not None and events[-1].answer.answer == streamed
+
+
+def test_not_found_is_never_streamed_to_the_user(shared_index, chroma_client, encoders) -> None:
+    bot = scripted(shared_index, chroma_client, encoders, "NOT_FOUND")
+    streamed = "".join(e.text for e in bot.stream(QUESTION) if e.kind == "token")
+    assert "NOT_FOUND" not in streamed
+    assert "do not answer" in streamed
+
+
+def test_follow_up_question_uses_the_previous_turn_for_retrieval(shared_index, chroma_client, encoders) -> None:
+    from assistant.models import Turn
+
+    bot = scripted(shared_index, chroma_client, encoders, "x")
+    query = bot._retrieval_query(
+        "and how many attended?",
+        [Turn(role="user", content="Tell me about the Tianjin and Qinghai event"), Turn(role="assistant", content="It was held [1].")],
+    )
+    passages = bot.retriever.retrieve(query, 3)
+    assert passages[0].doc_id == "004_9bc1640c6c35c08d"

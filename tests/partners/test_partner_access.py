@@ -1,0 +1,232 @@
+"""Partner keys on the browser-facing routes, over real HTTP: origins, CORS, revocation,
+rotation, rate limits, source scope, input limits and feedback."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from partner_support import PARTNER_ORIGIN, TIANJIN, TIANJIN_DOC, Api
+
+
+def ask(api: Api, key: str | None, origin: str | None = PARTNER_ORIGIN, **body: Any) -> httpx.Response:
+    headers = {}
+    if key is not None:
+        headers["X-Partner-Key"] = key
+    if origin is not None:
+        headers["Origin"] = origin
+    return httpx.post(f"{api.url}/v1/ask", json={"question": TIANJIN, **body}, headers=headers, timeout=120)
+
+
+def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def doc_ids(answer: dict[str, Any]) -> list[str]:
+    return [c["doc_id"] for c in answer["citations"]]
+
+
+def test_allowed_origin_gets_a_streamed_cited_answer_with_cors_headers(api: Api) -> None:
+    partner = api.partner()
+    response = httpx.post(
+        f"{api.url}/v1/ask/stream",
+        json={"question": TIANJIN},
+        headers={"X-Partner-Key": partner.key, "Origin": PARTNER_ORIGIN, "Accept": "text/event-stream"},
+        timeout=120,
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+    assert "Origin" in response.headers["vary"]
+    events = sse_events(response.text)
+    assert events[-1][0] == "done"
+    final = events[-1][1]
+    assert not final["refused"]
+    assert any(d.startswith(TIANJIN_DOC) for d in doc_ids(final))
+
+
+def test_preflight_is_answered_for_the_partner_origin(api: Api) -> None:
+    for path in ("/v1/ask", "/v1/ask/stream", "/v1/feedback"):
+        response = httpx.options(
+            f"{api.url}{path}",
+            headers={
+                "Origin": PARTNER_ORIGIN,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type,x-partner-key",
+            },
+        )
+        assert response.status_code == 204, path
+        assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+        allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+        assert {"content-type", "x-partner-key"} <= allowed
+        assert "POST" in response.headers["access-control-allow-methods"]
+        assert "Retry-After" in response.headers["access-control-expose-headers"]
+        assert "Origin" in response.headers["vary"]
+
+
+def test_origin_not_allowed_for_the_key_is_refused_but_readable_by_the_widget(api: Api) -> None:
+    partner = api.partner()
+    response = ask(api, partner.key, origin="https://evil.example")
+    assert response.status_code == 403
+    assert response.json()["error_code"] == "origin_not_allowed"
+    # The refusal carries CORS headers so that the widget can show "not allowed".
+    assert response.headers["access-control-allow-origin"] == "https://evil.example"
+    assert "citations" not in response.json()
+
+
+def test_partner_request_without_origin_is_refused(api: Api) -> None:
+    partner = api.partner()
+    response = ask(api, partner.key, origin=None)
+    assert response.status_code == 403
+    assert response.json()["error_code"] == "origin_not_allowed"
+
+
+def test_unknown_partner_key_is_refused_with_401(api: Api) -> None:
+    response = ask(api, "pk_not-a-real-key")
+    assert response.status_code == 401
+    assert response.json()["error_code"] == "invalid_partner_key"
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+
+
+def test_revoked_key_is_refused_from_the_next_request(api: Api) -> None:
+    partner = api.partner()
+    assert ask(api, partner.key).status_code == 200
+    api.partners.revoke(partner.name)
+    response = ask(api, partner.key)
+    assert response.status_code == 403
+    assert response.json()["error_code"] == "partner_revoked"
+
+
+def test_rotated_key_replaces_the_old_one(api: Api) -> None:
+    partner = api.partner()
+    rotated = api.partners.rotate(partner.name)
+    assert rotated.key != partner.key
+    assert ask(api, partner.key).json()["error_code"] == "invalid_partner_key"
+    assert ask(api, rotated.key).status_code == 200
+
+
+def test_rate_limit_answers_429_with_retry_after(api: Api) -> None:
+    partner = api.partner(rpm=1)
+    assert ask(api, partner.key).status_code == 200
+    response = ask(api, partner.key)
+    assert response.status_code == 429
+    assert response.json()["error_code"] == "rate_limited"
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+    assert response.json()["retry_after"] == int(response.headers["retry-after"])
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+    # Another partner has its own window.
+    assert ask(api, api.partner(rpm=1).key).status_code == 200
+
+
+def test_refused_origins_do_not_use_up_the_partners_rate_limit(api: Api) -> None:
+    partner = api.partner(rpm=1)
+    for _ in range(3):
+        assert ask(api, partner.key, origin="https://evil.example").status_code == 403
+    assert ask(api, partner.key).status_code == 200
+
+
+def test_partner_limited_to_program_pages_gets_no_citation_from_the_seeds(api: Api) -> None:
+    programs = api.partner(sources=["programs/*"])
+    answer = ask(api, programs.key).json()
+    assert answer["refused"] or not any(d.startswith(TIANJIN_DOC) for d in doc_ids(answer))
+    assert all(d.startswith("programs/") for d in doc_ids(answer))
+
+    seeds = api.partner(sources=["0*"])
+    answer = ask(api, seeds.key).json()
+    assert not answer["refused"]
+    assert any(d.startswith(TIANJIN_DOC) for d in doc_ids(answer))
+
+
+def test_partner_cannot_widen_its_scope_with_request_filters(api: Api) -> None:
+    programs = api.partner(sources=["programs/*"])
+    answer = ask(api, programs.key, filters={"sources": ["004_*", "*"]}).json()
+    assert not any(d.startswith(TIANJIN_DOC) for d in doc_ids(answer))
+
+
+def test_requests_without_partner_key_work_as_before(api: Api) -> None:
+    response = ask(api, None, origin=None)
+    assert response.status_code == 200
+    assert any(d.startswith(TIANJIN_DOC) for d in doc_ids(response.json()))
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_too_long_question_is_422_question_too_long_with_cors(api: Api) -> None:
+    partner = api.partner()
+    response = httpx.post(
+        f"{api.url}/v1/ask/stream",
+        json={"question": "x" * 2001},
+        headers={"X-Partner-Key": partner.key, "Origin": PARTNER_ORIGIN},
+    )
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "question_too_long"
+    assert "2001" in response.json()["detail"]
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+
+
+def test_too_long_history_is_422_naming_the_history(api: Api) -> None:
+    partner = api.partner()
+    history = [{"role": "user", "content": "hi"}] * 21
+    response = ask(api, partner.key, history=history)
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "invalid_input"
+    assert "history" in response.json()["detail"]
+
+
+def test_oversized_body_is_413_with_cors(api: Api) -> None:
+    partner = api.partner()
+    response = httpx.post(
+        f"{api.url}/v1/ask/stream",
+        content=json.dumps({"question": "x" * 70_000}),
+        headers={"X-Partner-Key": partner.key, "Origin": PARTNER_ORIGIN, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+
+
+def test_widget_feedback_is_stored_with_partner_and_session(api: Api) -> None:
+    partner = api.partner()
+    body = {
+        "rating": "down",
+        "question": TIANJIN,
+        "answer": "Over 1,000 people attended [1].",
+        "citations": [{"n": 1, "doc_id": "004_9bc1640c6c35c08d", "title": "Tianjin"}],
+        "session_id": "sess-42",
+    }
+    headers = {"X-Partner-Key": partner.key, "Origin": PARTNER_ORIGIN}
+    response = httpx.post(f"{api.url}/v1/feedback", json=body, headers=headers)
+    assert response.status_code == 201
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+    record = next(r for r in api.feedback.records() if r.partner == partner.name)
+    assert (record.channel, record.rating, record.conversation) == ("widget", "down", "sess-42")
+    assert record.citations[0]["doc_id"] == "004_9bc1640c6c35c08d"
+
+    bad = httpx.post(f"{api.url}/v1/feedback", json={**body, "rating": "meh"}, headers=headers)
+    assert bad.status_code == 422
+    assert "rating" in bad.json()["detail"]
+    refused = httpx.post(
+        f"{api.url}/v1/feedback", json=body, headers={**headers, "Origin": "https://evil.example"}
+    )
+    assert refused.status_code == 403
+
+
+def test_demo_page_embeds_the_demo_partner_key_and_widget_js_is_served(api: Api) -> None:
+    demo = api.partners.get("demo")
+    assert api.url in demo.origins
+    page = httpx.get(f"{api.url}/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert f'data-partner="{demo.key}"' in page.text
+    assert "{{PARTNER_KEY}}" not in page.text
+
+    script = httpx.get(f"{api.url}/widget.js", headers={"Origin": "https://www.twin-towns.example"})
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "max-age=" in script.headers["cache-control"]
+    assert script.headers["access-control-allow-origin"] == "*"
+    assert "customElements.define" in script.text
+    again = httpx.get(f"{api.url}/widget.js", headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 304
