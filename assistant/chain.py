@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.citations import CitedSentence, MarkerStream, normalize_markers, parse_sentences, render
+from assistant.entities import mentions_all, mentions_any, question_entities
 from assistant.errors import InvalidInputError
 from assistant.generators import Generator
 from assistant.language import detect_language
@@ -38,7 +39,7 @@ class StreamEvent:
 class Limits:
     max_question_chars: int = 2000
     max_history_turns: int = 20
-    min_relevance: float = 0.35
+    min_relevance: float = 0.46
 
 
 class Assistant:
@@ -74,11 +75,13 @@ class Assistant:
 
         passages = self.retriever.retrieve(self._retrieval_query(question, history), self.top_k, filters)
         retrieved = time.perf_counter()
-        logger.info(
-            "retrieved n=%s top_relevance=%.3f lang=%s",
-            len(passages), passages[0].relevance if passages else 0.0, language,
-        )
-        if not passages or passages[0].relevance < self.limits.min_relevance:
+        evidence = max((p.relevance for p in passages), default=0.0)
+        names = question_entities(question)
+        # Cross-lingual pairs score lower cosines; a passage naming everything the question names
+        # is evidence enough to try (the support check and near-miss guard still apply).
+        named = bool(names) and any(mentions_all(names, f"{p.title}\n{p.text}") for p in passages)
+        logger.info("retrieved n=%s evidence=%.3f named=%s lang=%s", len(passages), evidence, named, language)
+        if evidence < self.limits.min_relevance and not named:
             yield from self._refuse(language, started, retrieved, retrieved)
             return
 
@@ -105,7 +108,7 @@ class Assistant:
         if NOT_FOUND in raw and len(raw.replace(NOT_FOUND, "").strip(" .\n")) < 20:
             yield from self._refuse(language, started, retrieved, generated)
             return
-        answer = self._finalize(raw.replace(NOT_FOUND, ""), passages, language)
+        answer = self._finalize(question, raw.replace(NOT_FOUND, ""), passages, language)
         answer.timings_ms = _timings(started, retrieved, generated)
         yield StreamEvent("citations")
         yield StreamEvent("done", answer=answer)
@@ -135,7 +138,10 @@ class Assistant:
             return f"{previous[-1]} {question}"
         return question
 
-    def _finalize(self, raw: str, passages: list[Passage], language: str) -> Answer:
+    def _finalize(self, question: str, raw: str, passages: list[Passage], language: str) -> Answer:
+        """Check each cited sentence against its passage, drop what is unsupported, refuse when
+        nothing supported remains or the cited passages never name what the question asks about,
+        and renumber the sources by first appearance."""
         sentences = parse_sentences(normalize_markers(raw, len(passages)))
         pairs = [(s.text, passages[m - 1].text) for s in sentences for m in s.markers]
         verdicts = iter(self.support.check(pairs))
@@ -150,9 +156,15 @@ class Assistant:
                 kept.append(sentence)
             else:
                 unsupported.append(sentence.text)
-        if not any(s.markers for s in kept):
-            if unsupported:
-                logger.info("refusing: no cited sentence was supported n_unsupported=%s", len(unsupported))
+        cited = {m for s in kept for m in s.markers}
+        about_something_else = not mentions_any(
+            question_entities(question), [f"{passages[m - 1].title}\n{passages[m - 1].text}" for m in cited]
+        )
+        if not cited or about_something_else:
+            logger.info(
+                "refusing: supported=%s near_miss=%s n_unsupported=%s",
+                bool(cited), about_something_else, len(unsupported),
+            )
             return Answer(
                 answer=refusal(language), citations=[], refused=True, language=language,
                 generator=self.generator.name, unsupported=unsupported,

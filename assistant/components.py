@@ -15,7 +15,7 @@ from assistant.embeddings import SentenceTransformerEncoder, UniversalSentenceEn
 from assistant.errors import GeneratorUnavailableError
 from assistant.extractive import ExtractiveGenerator
 from assistant.generators import ChatModelGenerator, Generator
-from assistant.retrieval import KEYWORD, HybridRetriever
+from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import ChunkStore, IndexSpec
 from assistant.support import SupportChecker
@@ -59,10 +59,10 @@ def build_store(settings: Settings, encoders: dict[str, Embeddings], client: Cli
 
 
 def build_retriever(settings: Settings, store: ChunkStore, encoders: dict[str, Embeddings]) -> HybridRetriever:
-    weights = {"use": settings.weight_use, "minilm": settings.weight_minilm, KEYWORD: settings.weight_keyword}
     return HybridRetriever(
-        store=store, encoders=encoders, weights={k: v for k, v in weights.items() if k in encoders or k == KEYWORD},
-        k=settings.top_k, candidates=settings.candidates, rrf_k=settings.rrf_k,
+        store=store, encoders=encoders, k=settings.top_k, candidates=settings.candidates,
+        minilm_share=settings.minilm_share, keyword_weight_spaced=settings.keyword_weight_spaced,
+        keyword_weight_other=settings.keyword_weight_other,
     )
 
 

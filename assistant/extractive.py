@@ -50,7 +50,8 @@ class _Candidate:
     passage: int  # 1-based
     position: int
     text: str
-    score: float
+    score: float  # match plus priors: used for ranking
+    match: float = 0.0  # how well the sentence itself answers: used for the threshold
 
 
 class ExtractiveGenerator(Generator):
@@ -82,8 +83,9 @@ class ExtractiveGenerator(Generator):
         for cand in typed:
             if (wants_number and re.search(r"\d", cand.text)) or (wants_date and _HAS_DATE.search(cand.text)):
                 cand.score += 0.15
-        typed.sort(key=lambda c: c.score, reverse=True)
-        if not typed or typed[0].score < self.min_score:
+                cand.match += 0.15
+        typed = sorted((c for c in typed if c.match >= self.min_score), key=lambda c: c.score, reverse=True)
+        if not typed:
             return NOT_FOUND
         best = typed[0]
         chosen = [best]
@@ -115,12 +117,20 @@ class ExtractiveGenerator(Generator):
             semantic = vectors[1:] @ vectors[0]
         else:
             semantic = np.zeros(n)
-        # How relevant the whole passage is (its mean dense similarity to the question): a short
-        # sentence that merely mentions the topic should not beat the passage that is about it.
-        passage_prior = np.array([_passage_similarity(passages[c.passage - 1]) for c in candidates])
-        scores = 0.5 * lexical + 0.5 * np.clip(semantic, 0, 1) + 0.4 * passage_prior
-        for cand, score in zip(candidates, scores, strict=True):
-            cand.score = float(score)
+        match = 0.5 * lexical + 0.5 * np.clip(semantic, 0, 1)
+        # How relevant the whole passage is (its mean dense similarity, and its fused retrieval
+        # score relative to the best passage): a short sentence that merely mentions the topic
+        # should not beat the passage that is about it.
+        top = max(passages[0].score, 1e-9)
+        prior = np.array(
+            [
+                0.4 * _passage_similarity(passages[c.passage - 1]) + 0.3 * max(passages[c.passage - 1].score, 0) / top
+                for c in candidates
+            ]
+        )
+        for cand, m, p in zip(candidates, match, prior, strict=True):
+            cand.match = float(m)
+            cand.score = float(m + p)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 

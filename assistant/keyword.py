@@ -22,9 +22,9 @@ class KeywordHit:
 
 
 class KeywordIndex:
-    """Okapi BM25 (k1=1.2, b=0.75). Rows are chunks; `metadatas[row]` is the chunk's metadata."""
+    """Okapi BM25 (k1=1.5, b=0.75). Rows are chunks; `metadatas[row]` is the chunk's metadata."""
 
-    def __init__(self, chunks: Iterable[StoredChunk], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, chunks: Iterable[StoredChunk], k1: float = 1.5, b: float = 0.75) -> None:
         self.chunk_ids: list[str] = []
         self.texts: list[str] = []
         self.metadatas: list[Mapping[str, Any]] = []
@@ -81,6 +81,13 @@ class KeywordIndex:
             if col is not None:
                 seen[col] = None
         return list(seen)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row (zeros where no query term occurs)."""
+        cols = self._query_columns(query)
+        if not cols or len(self) == 0:
+            return np.zeros(len(self))
+        return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[KeywordHit]:
         """Top `k` chunks by BM25; `mask` (bool per row) restricts the candidates."""

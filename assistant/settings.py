@@ -40,17 +40,22 @@ class Settings(BaseSettings):
         description="Dense encoders, fused with BM25. 'use' = multilingual USE v3, 'minilm' = all-MiniLM-L6-v2.",
     )
     chunk_size: int = Field(600, ge=100, le=4000, description="Target chunk length in characters.")
-    chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between consecutive chunks.")
+    chunk_overlap: int = Field(
+        75, ge=0, le=1000, description="Characters of trailing whole sentences repeated at the start of the next chunk."
+    )
 
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50, description="Passages given to the generator.")
-    candidates: int = Field(30, ge=5, le=500, description="Candidates fetched from each ranker before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    weight_use: float = 1.0
-    weight_minilm: float = 1.0
-    weight_keyword: float = 1.0
+    candidates: int = Field(50, ge=5, le=500, description="Candidates fetched from each ranker before fusion.")
+    minilm_share: float = Field(
+        0.5, ge=0, le=1, description="MiniLM's share of the dense weight for English questions on English chunks."
+    )
+    keyword_weight_spaced: float = Field(
+        0.25, ge=0, description="BM25 weight for questions in space-separated Latin-script languages."
+    )
+    keyword_weight_other: float = Field(1.0, ge=0, description="BM25 weight for questions in other languages.")
     min_relevance: float = Field(
-        0.35, description="Refuse when the best passage's calibrated relevance is below this (0-1)."
+        0.46, description="Refuse when no passage reaches this dense cosine similarity to the question (0-1)."
     )
 
     # --- generation --------------------------------------------------------------------------

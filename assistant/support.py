@@ -36,10 +36,11 @@ class SupportChecker:
         verdicts: list[bool | None] = []
         for sentence, passage in pairs:
             claim = strip_markers(sentence)
-            missing_numbers = _claim_numbers(claim) - numbers_in(passage)
-            if missing_numbers:
+            numbers = _claim_numbers(claim)
+            if numbers - numbers_in(passage):
                 verdicts.append(False)
-            elif _overlap(claim, passage) >= self.min_overlap:
+            # Matching figures are strong evidence: a paraphrase around them needs less overlap.
+            elif _overlap(claim, passage) >= (self.min_overlap / 2 if numbers else self.min_overlap):
                 verdicts.append(True)
             else:
                 verdicts.append(None)  # decide semantically

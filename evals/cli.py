@@ -99,11 +99,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "chunking": {"size": spec.chunk_size, "overlap": spec.chunk_overlap},
         "k": assistant.top_k,
         "retrieval_depth": 10,
-        "fusion": {
-            "weights": dict(assistant.retriever.weights),
-            "rrf_k": assistant.retriever.rrf_k,
-            "candidates": assistant.retriever.candidates,
-        },
+        "fusion": retriever_config(assistant.retriever),
         "min_relevance": assistant.limits.min_relevance,
         "corpus": corpus_info,
         "judge": settings.judge_model if judge else None,
@@ -119,6 +115,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(_summary_line(report))
     print(f"report: {paths['md']}  ({paths['html'].name}, {paths['json'].name})")
     return 0
+
+
+def retriever_config(retriever: Any) -> dict[str, Any]:
+    """The retriever's scalar parameters (fusion weights, candidates...), whatever they are named:
+    read from the built object, so the report shows what was used."""
+    fields = getattr(type(retriever), "model_fields", {})
+    skip = {"store", "encoders", "tags", "metadata", "callbacks", "verbose"}
+    return {
+        name: getattr(retriever, name)
+        for name in fields
+        if name not in skip and isinstance(getattr(retriever, name, None), int | float | str | bool | dict)
+    }
 
 
 def _resolve(path: Path, data_root: Path | None, option: str, also: Path | None = None) -> Path:

@@ -16,8 +16,8 @@ class Chunk:
 
 
 def split_text(text: str, size: int, overlap: int) -> list[str]:
-    """Pack whole sentences into pieces of about `size` characters; repeat the last `overlap`
-    sentences of a piece at the start of the next. A single sentence longer than `size` is cut
+    """Pack whole sentences into pieces of about `size` characters; start the next piece with
+    the trailing whole sentences of the previous one that fit in `overlap` characters. A single sentence longer than `size` is cut
     at word boundaries (legal text has 2,000-character sentences)."""
     # (sentence, ends_line): line breaks are kept inside chunks so headings stay separate.
     sentences: list[tuple[str, bool]] = []
@@ -30,7 +30,11 @@ def split_text(text: str, size: int, overlap: int) -> list[str]:
     for sentence in sentences:
         if current and length + len(sentence[0]) + 1 > size:
             pieces.append(_join(current))
-            carry = current[-overlap:] if overlap else []
+            carry: list[tuple[str, bool]] = []
+            for previous in reversed(current):
+                if sum(len(s) + 1 for s, _ in carry) + len(previous[0]) > overlap:
+                    break
+                carry.insert(0, previous)
             # never let the overlap alone fill the next chunk
             while carry and sum(len(s) + 1 for s, _ in carry) + len(sentence[0]) > size:
                 carry = carry[1:]

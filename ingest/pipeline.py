@@ -66,13 +66,23 @@ def run_ingest(
     store: ChunkStore,
     encoders: Mapping[str, Embeddings],
     *,
-    chunk_size: int,
-    chunk_overlap: int,
+    chunk_size: int | None = None,
+    chunk_overlap: int | None = None,
     rebuild: bool = False,
     progress: bool | None = None,
 ) -> IngestStats:
     """Ingest every supported file under `paths` into `store`. Never raises for a bad file:
-    each one is counted in `failed` with its path and reason in `errors`."""
+    each one is counted in `failed` with its path and reason in `errors`.
+
+    Chunking comes from the store's spec (which the index records); `chunk_size` and
+    `chunk_overlap`, if given, must agree with it."""
+    for name, given, spec_value in (
+        ("chunk_size", chunk_size, store.spec.chunk_size),
+        ("chunk_overlap", chunk_overlap, store.spec.chunk_overlap),
+    ):
+        if given is not None and given != spec_value:
+            raise ValueError(f"{name}={given} differs from the store's index spec ({spec_value})")
+    chunk_size, chunk_overlap = store.spec.chunk_size, store.spec.chunk_overlap
     started = time.perf_counter()
     stats = IngestStats()
     store.open_for_writing(rebuild=rebuild)

@@ -67,7 +67,9 @@ class _IndexSizeCollector(Collector):
 class ApiMetrics:
     """The API's metrics on a registry of their own."""
 
-    def __init__(self, index_counts: Callable[[], IndexCounts | None] | None = None, cache_seconds: float = 15.0) -> None:
+    def __init__(
+        self, index_counts: Callable[[], IndexCounts | None] | None = None, cache_seconds: float = 15.0
+    ) -> None:
         self.registry = CollectorRegistry()
         labels = ["method", "route", "status"]
         self.requests = Counter(
@@ -80,24 +82,25 @@ class ApiMetrics:
             buckets=_STAGE_BUCKETS, registry=self.registry,
         )
         self.answers = Counter(
-            "exchange_assistant_answers", "Answers given (refusals included), by generator.", ["generator"],
-            registry=self.registry,
+            "exchange_assistant_answers", "Answers given (refusals included), by generator.",
+            ["generator"], registry=self.registry,
         )
         self.refusals = Counter(
-            "exchange_assistant_refusals", "Answers that said the documents do not hold the answer.", ["generator"],
-            registry=self.registry,
+            "exchange_assistant_refusals", "Answers that said the documents do not hold the answer.",
+            ["generator"], registry=self.registry,
         )
         self.retrieve_seconds = Histogram(
-            "exchange_assistant_retrieval_duration_seconds", "Retrieval time per answer (Answer.timings_ms).",
-            buckets=_STAGE_BUCKETS, registry=self.registry,
+            "exchange_assistant_retrieval_duration_seconds",
+            "Retrieval time per answer (Answer.timings_ms).", buckets=_STAGE_BUCKETS, registry=self.registry,
         )
         self.generate_seconds = Histogram(
-            "exchange_assistant_generation_duration_seconds", "Generation time per answer (Answer.timings_ms).",
-            ["generator"], buckets=_STAGE_BUCKETS, registry=self.registry,
+            "exchange_assistant_generation_duration_seconds",
+            "Generation time per answer (Answer.timings_ms).", ["generator"],
+            buckets=_STAGE_BUCKETS, registry=self.registry,
         )
         self.errors = Counter(
-            "exchange_assistant_errors", "Error responses and SSE error events by error_code.", ["error_code"],
-            registry=self.registry,
+            "exchange_assistant_errors", "Error responses and SSE error events by error_code.",
+            ["error_code"], registry=self.registry,
         )
         if index_counts is not None:
             self.registry.register(_IndexSizeCollector(index_counts, ttl=cache_seconds))
@@ -242,7 +245,9 @@ def _access_log(labels: tuple[str, str, str], elapsed: float, rid: str) -> None:
         return
     token = request_id.set(rid)  # the request-id middleware has already reset it
     try:
-        logger.log(level, "request method=%s route=%s status=%s ms=%.1f", method, route, status, elapsed * 1000)
+        logger.log(
+            level, "request method=%s route=%s status=%s ms=%.1f", method, route, status, elapsed * 1000
+        )
     finally:
         request_id.reset(token)
 

@@ -1,1 +1,4 @@
-"""Benchmarks for maintainers: `exchange-assistant bench ingest|query|load|corpus` (see evals/benchmarks.md)."""
+"""Benchmarks for maintainers: `exchange-assistant bench ingest|query|load|corpus`.
+
+Commands and recorded figures: evals/benchmarks.md.
+"""

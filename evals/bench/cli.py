@@ -4,6 +4,7 @@ and optionally write JSON with the machine's description (see evals/benchmarks.m
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +103,16 @@ def _setup(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from assistant.components import build_encoders
 
     settings = load_settings(args)
+    _quiet(args)
     print("loading encoders …", flush=True)
     return settings, build_encoders(settings)
+
+
+def _quiet(args: argparse.Namespace) -> None:
+    """Per-question INFO lines would drown the tables; -v keeps them."""
+    if not args.verbose:
+        for name in ("assistant", "ingest"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _data_root(args: argparse.Namespace) -> Path:
@@ -176,6 +185,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from ingest.pipeline import run_ingest
 
     settings = load_settings(args)
+    _quiet(args)
     cache = args.cache_dir or settings.data_dir / "bench" / "load"
     index_settings = settings.model_copy(update={"data_dir": cache, "collection": "bench-load"})
     encoders = build_encoders(index_settings)

@@ -106,6 +106,8 @@ def machine_info() -> dict[str, Any]:
 
 def print_table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
     def cell(value: Any) -> str:
+        if value is None:
+            return "–"
         if isinstance(value, float):
             return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
         return str(value)

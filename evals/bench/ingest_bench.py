@@ -55,7 +55,8 @@ def run(
             raise SystemExit(f"no benchmark corpora found under {data_root}")
         paths = list(staged.values())
         print(
-            f"corpora: {', '.join(staged)} (limit {limit_docs or 'none'} per source); process RSS before: {rss_mb():.0f} MB"
+            f"corpora: {', '.join(staged)} (limit {limit_docs or 'none'} per source); "
+            f"process RSS before: {rss_mb():.0f} MB"
         )
         bench_settings = settings.model_copy(update={"data_dir": work / "data", "collection": "bench-ingest"})
         embedded = chromadb.PersistentClient(

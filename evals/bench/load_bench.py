@@ -119,18 +119,16 @@ def start_server(
         "warning",
     ]
     # stderr to a file, not a pipe: nobody reads a pipe during the run, and a full one blocks the server
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base_url}/readyz", process, startup_timeout)
-    except RuntimeError as exc:
-        stop_process(process)
-        log.seek(0)
-        detail = log.read().decode(errors="replace")[-2000:]
-        raise RuntimeError(f"the API server did not become ready ({exc}):\n{detail}") from None
-    finally:
-        log.close()
+    with tempfile.TemporaryFile() as log:  # the child keeps its own handle after this closes
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            wait_http(f"{base_url}/readyz", process, startup_timeout)
+        except RuntimeError as exc:
+            stop_process(process)
+            log.seek(0)
+            detail = log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"the API server did not become ready ({exc}):\n{detail}") from None
     return process, base_url
 
 

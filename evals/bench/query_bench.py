@@ -135,6 +135,7 @@ def run(
         figures = measure(assistant, questions, settings.top_k)
         results.append({"size": size, **index, **figures})
         print(
-            f"size {size}: {index['chunks']} chunks, {'built in {:.0f}s'.format(index['build_s']) if index['built'] else 'cached'}"
+            f"size {size}: {index['chunks']} chunks, "
+            + (f"built in {index['build_s']:.0f}s" if index["built"] else "cached")
         )
     return results

@@ -28,7 +28,7 @@ def test_percentile_matches_numpy_linear_interpolation(q: float) -> None:
 def test_percentile_of_one_value_nothing_and_bad_q() -> None:
     assert percentile([5.0], 99) == 5.0
     assert math.isnan(percentile([], 50))
-    with pytest.raises(ValueError, match="0..100"):
+    with pytest.raises(ValueError, match=r"0\.\.100"):
         percentile([1.0], 101)
     assert latency_summary([1.0, 2.0, 3.0])["p50_ms"] == 2.0
 
@@ -39,20 +39,29 @@ def _ok(rid: str) -> Outcome:
 
 def test_accounting_passes_one_answer_per_request() -> None:
     figures = account(["a", "b", "c"], [_ok("a"), _ok("b"), _ok("c")])
-    assert figures["ok"] and figures["answered"] == 3 and figures["lost"] == 0
+    assert figures["ok"]
+    assert figures["answered"] == 3
+    assert figures["lost"] == 0
 
 
 def test_accounting_catches_lost_duplicated_crossed_empty_and_failed_requests() -> None:
     lost = account(["a", "b"], [_ok("a")])
-    assert not lost["ok"] and lost["lost"] == 1
+    assert not lost["ok"]
+    assert lost["lost"] == 1
     duplicated = account(["a", "b"], [_ok("a"), _ok("b"), _ok("b")])
-    assert not duplicated["ok"] and duplicated["duplicated"] == 1
+    assert not duplicated["ok"]
+    assert duplicated["duplicated"] == 1
     crossed = account(["a", "b"], [_ok("a"), Outcome("b", 200, "a", True, 1.0)])
-    assert not crossed["ok"] and crossed["crossed"] == 1 and crossed["duplicated"] == 1
+    assert not crossed["ok"]
+    assert crossed["crossed"] == 1
+    assert crossed["duplicated"] == 1
     empty = account(["a"], [Outcome("a", 200, "a", False, 1.0)])
-    assert not empty["ok"] and empty["empty_answers"] == 1
+    assert not empty["ok"]
+    assert empty["empty_answers"] == 1
     failed = account(["a"], [Outcome("a", None, None, False, 1.0, "ConnectError")])
-    assert not failed["ok"] and failed["errors"] == 1 and failed["lost"] == 1
+    assert not failed["ok"]
+    assert failed["errors"] == 1
+    assert failed["lost"] == 1
 
 
 @pytest.mark.slow
@@ -68,7 +77,8 @@ def test_load_run_of_four_requests_gets_exactly_one_answer_each(tmp_path: Path, 
         process.terminate()
         process.wait(timeout=30)
     figures = account(ids, outcomes)
-    assert figures["responses"] == 4 and len(set(ids)) == 4
+    assert figures["responses"] == 4
+    assert len(set(ids)) == 4
     assert figures["ok"], (figures, [o.error for o in outcomes])
 
 
@@ -81,5 +91,7 @@ def test_staged_corpora_have_distinct_ids_and_respect_the_limit(tmp_path: Path) 
     assert len(list((staged["us-code-exchange"]).rglob("*.md"))) == 2
     ids = [json.loads(line)["id"] for line in (staged["xquad"] / "corpus.jsonl").read_text().splitlines()]
     assert len(ids) == len(set(ids)) > 2  # the same article in 12 languages gets 12 ids
-    wiki = [json.loads(line) for line in (staged["wikipedia-summaries"] / "summaries.jsonl").read_text().splitlines()]
-    assert {row["lang"] for row in wiki} == {"en", "fr", "es"} and len(wiki) == 6
+    wiki_file = staged["wikipedia-summaries"] / "summaries.jsonl"
+    wiki = [json.loads(line) for line in wiki_file.read_text().splitlines()]
+    assert {row["lang"] for row in wiki} == {"en", "fr", "es"}
+    assert len(wiki) == 6

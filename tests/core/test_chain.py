@@ -19,9 +19,10 @@ def scripted(shared_index: Settings, client: chromadb.api.ClientAPI, encoders: d
 QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
 
 
-def passage_number(assistant: Assistant, doc_id: str) -> int:
+def passage_number(assistant: Assistant, doc_id: str, containing: str = "1,000 attendees") -> int:
+    """Position (1-based) of the retrieved passage of `doc_id` that contains `containing`."""
     passages = assistant.retriever.retrieve(QUESTION, assistant.top_k)
-    return [p.doc_id for p in passages].index(doc_id) + 1
+    return next(i for i, p in enumerate(passages, 1) if p.doc_id == doc_id and containing in p.text)
 
 
 def test_application_renumbers_model_markers_from_one(shared_index, chroma_client, encoders) -> None:

@@ -60,7 +60,8 @@ def test_compose_file_is_valid_against_the_compose_specification(compose: dict) 
 
 def test_every_assistant_variable_the_compose_file_sets_is_a_real_setting(compose: dict) -> None:
     valid = _settings_env_names()
-    assert "EXCHANGE_ASSISTANT_CHROMA_HOST" in valid and "SLACK_BOT_TOKEN" in valid
+    assert "EXCHANGE_ASSISTANT_CHROMA_HOST" in valid
+    assert "SLACK_BOT_TOKEN" in valid
     unknown = {
         f"{name}: {key}"
         for name, svc in compose["services"].items()
@@ -87,7 +88,8 @@ def test_every_service_of_our_image_runs_a_real_subcommand(compose: dict) -> Non
 
 def test_api_serves_on_all_interfaces_and_ingest_reads_the_mounted_corpus(compose: dict) -> None:
     api = compose["services"]["api"]["command"]
-    assert api[:2] == ["exchange-assistant", "serve"] and api[api.index("--host") + 1] == "0.0.0.0"
+    assert api[:2] == ["exchange-assistant", "serve"]
+    assert api[api.index("--host") + 1] == "0.0.0.0"
     ingest = compose["services"]["ingest"]
     assert ingest["profiles"] == ["ingest"]
     assert any(re.search(r":/corpus(:ro)?$", str(volume)) for volume in ingest["volumes"])
@@ -131,7 +133,8 @@ def test_files_the_dockerfile_copies_exist() -> None:
         parts = line.split()
         if parts[:1] == ["COPY"] and not any(p.startswith("--from") for p in parts):
             copied += [p for p in parts[1:-1] if not p.startswith("--")]
-    assert "pyproject.toml" in copied and "assistant" in copied
+    assert "pyproject.toml" in copied
+    assert "assistant" in copied
     missing = [path for path in copied if not (ROOT / path).exists()]
     assert not missing, f"the Dockerfile copies files that do not exist: {missing}"
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
@@ -141,7 +144,8 @@ def test_files_the_dockerfile_copies_exist() -> None:
 def test_dockerfile_runs_as_non_root_with_a_health_check_and_the_model_checked_at_build() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert re.search(r"^USER (?!root)\S+", text, re.M)
-    assert "HEALTHCHECK" in text and "/readyz" in text
+    assert "HEALTHCHECK" in text
+    assert "/readyz" in text
     assert "exchange-assistant model install" in text
     assert "EXCHANGE_ASSISTANT_DATA_DIR=/data" in text
     assert re.search(r'pip install "\.\[local,openai,postgres\]"', text)

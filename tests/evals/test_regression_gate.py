@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assistant_with, make_settings
+from conftest import ARTIFACTS, assistant_with, make_settings
 
 from assistant.components import build_chroma_client, build_store
 from evals.dataset import load_dataset
+from evals.report import write_reports
 from evals.runner import run_eval
 from evals.summary import build_report
 from ingest.pipeline import run_ingest
@@ -46,7 +47,8 @@ def test_bundled_corpus_eval_meets_every_threshold(tmp_path: Path, encoders: dic
     assistant = assistant_with(settings, client, encoders, generator=gate["generator"])
     records = load_dataset(ROOT / gate["dataset"], limit=gate.get("limit"))
 
-    report = build_report(run_eval(assistant, records, progress=False), {})
+    report = build_report(run_eval(assistant, records, progress=False), {"dataset": gate["dataset"]})
+    write_reports(report, ARTIFACTS / "eval-gate")  # kept for a look when the gate fails
 
     failures = [
         f"{name} = {_figure(report, name)} < threshold {minimum}"
@@ -58,4 +60,6 @@ def test_bundled_corpus_eval_meets_every_threshold(tmp_path: Path, encoders: dic
         for name, maximum in gate.get("max", {}).items()
         if _figure(report, name) is None or _figure(report, name) > maximum
     ]
+    for name in [*gate["min"], *gate.get("max", {})]:
+        print(f"{name} = {_figure(report, name)}")
     assert not failures + maxima, "eval figures out of bounds:\n" + "\n".join(failures + maxima)

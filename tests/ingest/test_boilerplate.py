@@ -25,7 +25,7 @@ SITE_CHROME = [
 @pytest.fixture(scope="module")
 def seed_001_chunks() -> list[str]:
     doc = load_file(CORPUS / "001_18e63e76079ba7a7.txt", CORPUS).documents[0]
-    return [c.text for c in split_document(doc.doc_id, doc.text, 600, 1)]
+    return [c.text for c in split_document(doc.doc_id, doc.text, 600, 75)]
 
 
 @pytest.mark.parametrize("chrome", SITE_CHROME)

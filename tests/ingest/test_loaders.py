@@ -108,8 +108,8 @@ def test_bad_file_error_names_the_file_and_the_reason(name: str, reason: str) ->
 
 def test_chunks_keep_sentences_whole_and_have_stable_ids() -> None:
     text = " ".join(f"Sentence number {i} talks about the exchange programme in detail." for i in range(40))
-    first = split_document("doc", text, 300, 1)
-    second = split_document("doc", text, 300, 1)
+    first = split_document("doc", text, 300, 75)
+    second = split_document("doc", text, 300, 75)
     assert [c.chunk_id for c in first] == [f"doc#{i}" for i in range(len(first))]
     assert [c.text for c in first] == [c.text for c in second]
     for chunk in first:

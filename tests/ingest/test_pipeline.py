@@ -20,7 +20,7 @@ BAD = ROOT / "tests" / "data" / "bad"
 
 
 def ingest(store: ChunkStore, encoders: dict, *paths: Path):  # type: ignore[no-untyped-def]
-    return run_ingest(list(paths), store, encoders, chunk_size=600, chunk_overlap=1, progress=False)
+    return run_ingest(list(paths), store, encoders, progress=False)
 
 
 @pytest.fixture
@@ -108,8 +108,7 @@ def test_index_built_with_other_chunking_is_refused_with_a_reingest_hint(
         build_store(other, encoders).check_readable()
     with pytest.raises(IndexMismatchError):
         ingest(build_store(other, encoders), encoders, workdir)
-    rebuilt = run_ingest([workdir], build_store(other, encoders), encoders, chunk_size=400, chunk_overlap=1,
-                         rebuild=True, progress=False)
+    rebuilt = run_ingest([workdir], build_store(other, encoders), encoders, rebuild=True, progress=False)
     assert rebuilt.ok and rebuilt.added == 11
 
 
@@ -123,7 +122,7 @@ def test_index_records_encoders_and_chunking(store: ChunkStore, encoders: dict, 
     stored = store.stored_spec()
     assert stored is not None
     assert dict(stored.encoders).keys() == set(encoders)
-    assert (stored.chunk_size, stored.chunk_overlap) == (600, 1)
+    assert (stored.chunk_size, stored.chunk_overlap) == (600, 75)
 
 
 def test_chunks_carry_doc_id_title_source_language_date_and_hash(store: ChunkStore, encoders: dict, workdir: Path) -> None:

@@ -23,7 +23,8 @@ def test_metrics_count_answers_errors_and_routes_by_template(assistant) -> None:
     client = TestClient(create_app(assistant=assistant))
     assert client.post("/v1/ask", json={"question": "Which cities is Nancy twinned with?"}).status_code == 200
     assert client.post("/v1/ask", json={"question": "   "}).status_code == 422
-    with client.stream("POST", "/v1/ask/stream", json={"question": "Which cities is Nancy twinned with?"}) as r:
+    question = {"question": "Which cities is Nancy twinned with?"}
+    with client.stream("POST", "/v1/ask/stream", json=question) as r:
         assert r.status_code == 200
         r.read()
     assert client.get("/no/such/page/12345").status_code == 404
@@ -43,13 +44,15 @@ def test_metrics_count_answers_errors_and_routes_by_template(assistant) -> None:
         "exchange_assistant_http_request_duration_seconds_count",
         (("method", "POST"), ("route", "/v1/ask"), ("status", "200")),
     )] == 1
-    assert samples[("exchange_assistant_index_documents", ())] > 0
-    assert samples[("exchange_assistant_index_chunks", ())] >= samples[("exchange_assistant_index_documents", ())]
+    documents = samples[("exchange_assistant_index_documents", ())]
+    assert documents > 0
+    assert samples[("exchange_assistant_index_chunks", ())] >= documents
 
 
 def test_metrics_count_refusals(assistant) -> None:
     client = TestClient(create_app(assistant=assistant))
-    answer = client.post("/v1/ask", json={"question": "What is the boiling point of liquid nitrogen in kelvin?"}).json()
+    question = "What is the boiling point of liquid nitrogen in kelvin?"
+    answer = client.post("/v1/ask", json={"question": question}).json()
     assert answer["refused"], answer["answer"]
     samples = _samples(client)
     assert samples[("exchange_assistant_refusals_total", (("generator", "extractive"),))] == 1
@@ -59,14 +62,16 @@ def test_each_app_has_its_own_metrics(assistant) -> None:
     first, second = TestClient(create_app(assistant=assistant)), TestClient(create_app(assistant=assistant))
     first.get("/healthz")
     first.get("/healthz")
-    key = ("exchange_assistant_http_requests_total", (("method", "GET"), ("route", "/healthz"), ("status", "200")))
+    labels = (("method", "GET"), ("route", "/healthz"), ("status", "200"))
+    key = ("exchange_assistant_http_requests_total", labels)
     assert _samples(first)[key] == 2
     assert key not in _samples(second)
 
 
 def test_body_too_large_is_counted_as_an_error(assistant) -> None:
     client = TestClient(create_app(assistant=assistant))
-    response = client.post("/v1/ask", content=b"{" + b" " * (70 * 1024) + b"}", headers={"content-type": "application/json"})
+    body = b"{" + b" " * (70 * 1024) + b"}"
+    response = client.post("/v1/ask", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
     samples = _samples(client)
     assert samples[("exchange_assistant_errors_total", (("error_code", "body_too_large"),))] == 1
