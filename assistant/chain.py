@@ -152,6 +152,11 @@ class Assistant:
                 kept.append(sentence)  # connective text without a claim to check
                 continue
             sentence.markers = [m for m in sentence.markers if next(verdicts)]
+            if not sentence.markers:
+                # Small models often cite the wrong number: cite the passage that does support it.
+                repaired = self._supporting_passage(sentence.text, passages)
+                if repaired is not None:
+                    sentence.markers = [repaired]
             if sentence.markers:
                 kept.append(sentence)
             else:
@@ -181,6 +186,10 @@ class Assistant:
             answer=render(kept, numbering), citations=citations, refused=False, language=language,
             generator=self.generator.name, unsupported=unsupported,
         )
+
+    def _supporting_passage(self, claim: str, passages: list[Passage]) -> int | None:
+        verdicts = self.support.check([(claim, p.text) for p in passages])
+        return next((i for i, ok in enumerate(verdicts, start=1) if ok), None)
 
     def _refuse(self, language: str, started: float, retrieved: float, generated: float) -> Iterator[StreamEvent]:
         text = refusal(language)

@@ -95,7 +95,7 @@ class ExtractiveGenerator(Generator):
             if cand.score >= 0.85 * best.score and cand.text != best.text:
                 chosen.append(cand)
         chosen.sort(key=lambda c: (c.passage, c.position))
-        return " ".join(f"{_ensure_period(c.text)} [{c.passage}]" for c in chosen)
+        return " ".join(_cite(c.text, c.passage) for c in chosen)
 
     def _score(self, question: str, passages: list[Passage]) -> list[_Candidate]:
         candidates: list[_Candidate] = []
@@ -147,6 +147,10 @@ def _is_statement(sentence: str) -> bool:
     return words >= 12 or bool(re.search(r"[.!?。！？:;)\]\"”»]$", sentence.strip()))
 
 
-def _ensure_period(text: str) -> str:
+def _cite(text: str, passage: int) -> str:
+    """'Sentence.' -> 'Sentence [n].' (the marker goes before the final stop, as rendered)."""
     text = text.strip()
-    return text if re.search(r"[.!?。！？…:;»\"”)]$", text) else text + "."
+    match = re.search(r"([.!?。！？])$", text)
+    if match:
+        return f"{text[:-1].rstrip()} [{passage}]{match.group(1)}"
+    return f"{text} [{passage}]."

@@ -180,6 +180,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from assistant.cli import load_settings
     from assistant.components import build_encoders, build_store
+    from assistant.errors import AssistantError
     from evals.bench import load_bench
     from evals.bench.common import REPO_ROOT
     from ingest.pipeline import run_ingest
@@ -189,17 +190,26 @@ def cmd_load(args: argparse.Namespace) -> int:
     cache = args.cache_dir or settings.data_dir / "bench" / "load"
     index_settings = settings.model_copy(update={"data_dir": cache, "collection": "bench-load"})
     encoders = build_encoders(index_settings)
+    store = build_store(index_settings, encoders)
+    try:
+        store.check_readable()
+        rebuild = False
+    except AssistantError:  # not built yet, or built with other settings: build it afresh
+        rebuild = True
     stats = run_ingest(
         [REPO_ROOT / "corpus"],
-        build_store(index_settings, encoders),
+        store,
         encoders,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
+        rebuild=rebuild,
         progress=False,
     )
     print(f"index of corpus/: {stats.summary()}")
     del encoders  # the server process loads its own
-    results = load_bench.run(cache, "bench-load", args.concurrency, args.requests)
+    results = load_bench.run(
+        cache, "bench-load", args.concurrency, args.requests, load_bench.index_env(index_settings)
+    )
     print_table(
         f"API load test, {args.requests} requests per level (extractive generator)",
         results,

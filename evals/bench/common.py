@@ -191,16 +191,19 @@ def wait_http(
     import httpx
 
     deadline = time.monotonic() + timeout
+    last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
                 f"{process.args!r} exited with code {process.returncode} before {url} answered"
             )
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code in ok:
+            response = httpx.get(url, timeout=2)
+            if response.status_code in ok:
                 return
+            last = f"{response.status_code} {response.text[:500]}"
         time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+    raise RuntimeError(f"{url} was not ready within {timeout:.0f}s (last: {last})")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -90,8 +90,17 @@ async def run_level(
     return ids, list(outcomes), seconds
 
 
+def index_env(settings: Any) -> dict[str, str]:
+    """The settings that must match the index (encoders, chunking), for the server's environment."""
+    return {
+        "EXCHANGE_ASSISTANT_EMBEDDERS": ",".join(settings.embedders),
+        "EXCHANGE_ASSISTANT_CHUNK_SIZE": str(settings.chunk_size),
+        "EXCHANGE_ASSISTANT_CHUNK_OVERLAP": str(settings.chunk_overlap),
+    }
+
+
 def start_server(
-    data_dir: Path, collection: str, startup_timeout: float = 600.0
+    data_dir: Path, collection: str, extra_env: dict[str, str] | None = None, startup_timeout: float = 600.0
 ) -> tuple[subprocess.Popen[bytes], str]:
     """uvicorn serving create_app() (the lifespan builds the assistant from these settings)."""
     port = free_port()
@@ -104,6 +113,7 @@ def start_server(
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
+        **(extra_env or {}),
     }
     command = [
         sys.executable,
@@ -132,9 +142,11 @@ def start_server(
     return process, base_url
 
 
-def run(data_dir: Path, collection: str, levels: list[int], requests: int) -> list[dict[str, Any]]:
+def run(
+    data_dir: Path, collection: str, levels: list[int], requests: int, extra_env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     questions = load_questions()
-    process, base_url = start_server(data_dir, collection)
+    process, base_url = start_server(data_dir, collection, extra_env)
     results = []
     try:
         # one request first, so model graphs and the keyword index are warm before timing

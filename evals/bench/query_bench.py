@@ -47,6 +47,17 @@ def synthetic_corpus(records: list[dict[str, Any]], size: int, path: Path) -> Pa
     return path
 
 
+def is_current(store: Any, size: int) -> bool:
+    """A cached index is reused when it holds `size` documents and matches the current settings."""
+    from assistant.errors import AssistantError
+
+    try:
+        store.check_readable()
+    except AssistantError:
+        return False
+    return bool(store.counts()[0] == size)
+
+
 def ensure_index(
     settings: Any,
     encoders: dict[str, Any],
@@ -60,7 +71,7 @@ def ensure_index(
 
     store = build_store(settings, encoders, client)
     docs, chunks = store.counts()
-    if docs == size:
+    if is_current(store, size):
         return {"built": False, "build_s": 0.0, "documents": docs, "chunks": chunks}
     corpus = synthetic_corpus(records, size, cache / f"synthetic-{size}.jsonl")
     caching = {name: CachingEncoder(enc) for name, enc in encoders.items()}
@@ -127,7 +138,7 @@ def run(
         )
         from assistant.components import build_store
 
-        if build_store(size_settings, encoders, client).counts()[0] != size and records is None:
+        if records is None and not is_current(build_store(size_settings, encoders, client), size):
             records = base_records(data_root, limit_docs)
             print(f"base documents to repeat: {len(records)}")
         index = ensure_index(size_settings, encoders, client, records or [], size, cache_dir)

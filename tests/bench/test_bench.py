@@ -13,7 +13,7 @@ from conftest import make_settings
 
 from assistant.components import build_store
 from evals.bench.common import default_data_root, latency_summary, load_questions, percentile, stage_corpora
-from evals.bench.load_bench import Outcome, account, run_level, start_server
+from evals.bench.load_bench import Outcome, account, index_env, run_level, start_server
 from ingest.pipeline import run_ingest
 
 TEST_CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -70,7 +70,7 @@ def test_load_run_of_four_requests_gets_exactly_one_answer_each(tmp_path: Path, 
     stats = run_ingest([TEST_CORPUS], build_store(settings, encoders), encoders,
                        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, progress=False)
     assert stats.ok, stats.errors
-    process, base_url = start_server(settings.data_dir, "bench-load-test")
+    process, base_url = start_server(settings.data_dir, "bench-load-test", index_env(settings))
     try:
         ids, outcomes, _ = asyncio.run(run_level(base_url, 2, 4, load_questions(limit=4)))
     finally:

@@ -1,0 +1,31 @@
+# Two commands for a fresh machine:
+#   make run    install everything, ingest corpus/, serve the API and widget demo on http://127.0.0.1:8000
+#   make test   install what the tests need and run them (CI runs this through .ci/run)
+SHELL := /bin/bash
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+VENV := .venv/bin
+
+.PHONY: run test setup setup-test ingest serve eval-ci lint
+
+run: setup ingest serve
+
+setup:
+	scripts/setup.sh local,openai
+
+setup-test:
+	scripts/setup.sh local,openai,test
+	scripts/install-browser.sh
+
+ingest:
+	$(VENV)/exchange-assistant ingest corpus
+
+serve:
+	$(VENV)/exchange-assistant serve
+
+test: setup-test
+	$(VENV)/python -m pytest -q
+
+lint:
+	$(VENV)/ruff check assistant ingest evals tests
