@@ -4,7 +4,6 @@ register (slack, eval, bench, feedback, partners). Each command: settings -> log
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import textwrap

@@ -17,7 +17,8 @@ class Chunk:
 
 def split_text(text: str, size: int, overlap: int) -> list[str]:
     """Pack whole sentences into pieces of about `size` characters; start the next piece with
-    the trailing whole sentences of the previous one that fit in `overlap` characters. A single sentence longer than `size` is cut
+    the trailing whole sentences of the previous one that fit in `overlap` characters.
+    A single sentence longer than `size` is cut
     at word boundaries (legal text has 2,000-character sentences)."""
     # (sentence, ends_line): line breaks are kept inside chunks so headings stay separate.
     sentences: list[tuple[str, bool]] = []

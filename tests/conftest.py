@@ -61,8 +61,7 @@ def shared_index(tmp_path_factory: pytest.TempPathFactory, encoders: dict) -> Se
     settings = make_settings(data_dir)
     store = build_store(settings, encoders)
     stats = run_ingest(
-        [CORPUS, TEST_CORPUS], store, encoders, chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap, progress=False,
+        [CORPUS, TEST_CORPUS], store, encoders, progress=False,
     )
     assert stats.ok, stats.errors
     return settings

@@ -250,7 +250,10 @@ def _install_middleware(app: FastAPI) -> None:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return JSONResponse(
-                    {"error_code": "body_too_large", "detail": f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}"},
+                    {
+                        "error_code": "body_too_large",
+                        "detail": f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}",
+                    },
                     status_code=413,
                 )
             response: Response = await call_next(request)

@@ -8,7 +8,9 @@ from assistant.models import Filters, Turn
 
 
 class AskRequest(BaseModel):
-    question: str = Field(description="The question, in any language.", examples=["Which cities is Nancy twinned with?"])
+    question: str = Field(
+        description="The question, in any language.", examples=["Which cities is Nancy twinned with?"]
+    )
     history: list[Turn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
     filters: Filters | None = None
 

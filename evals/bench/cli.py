@@ -200,8 +200,6 @@ def cmd_load(args: argparse.Namespace) -> int:
         [REPO_ROOT / "corpus"],
         store,
         encoders,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
         rebuild=rebuild,
         progress=False,
     )

@@ -55,8 +55,6 @@ def run(
                 paths,
                 store,
                 encoders,
-                chunk_size=settings.chunk_size,
-                chunk_overlap=settings.chunk_overlap,
                 rebuild=True,
                 progress=False,
             )

@@ -26,8 +26,6 @@ def ingest_once(
             paths,
             store,
             encoders,
-            chunk_size=settings.chunk_size,
-            chunk_overlap=settings.chunk_overlap,
             rebuild=True,
             progress=False,
         )

@@ -80,8 +80,6 @@ def ensure_index(
         [corpus],
         build_store(settings, caching, client),
         caching,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
         rebuild=True,
         progress=False,
     )

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import assistant_with, make_settings
+from live_server import live_server
 
 from assistant.api import create_app
 from assistant.chain import Assistant
 from assistant.settings import Settings
-from conftest import assistant_with, make_settings
-from live_server import live_server
 
 QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
 
@@ -56,7 +56,7 @@ def test_stream_sends_tokens_then_citations_then_done(server: str) -> None:
     streamed = "".join(data["text"] for name, data in events if name == "token")
     done = events[-1][1]
     assert done["answer"] == streamed and not done["refused"]
-    assert [c["doc_id"] for c in events[-2][1]["citations"]][0] == "004_9bc1640c6c35c08d"
+    assert events[-2][1]["citations"][0]["doc_id"] == "004_9bc1640c6c35c08d"
 
 
 def test_unanswerable_question_is_refused_over_http(server: str) -> None:

@@ -67,8 +67,7 @@ def test_accounting_catches_lost_duplicated_crossed_empty_and_failed_requests() 
 @pytest.mark.slow
 def test_load_run_of_four_requests_gets_exactly_one_answer_each(tmp_path: Path, encoders: dict) -> None:
     settings = make_settings(tmp_path / "data", collection="bench-load-test")
-    stats = run_ingest([TEST_CORPUS], build_store(settings, encoders), encoders,
-                       chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, progress=False)
+    stats = run_ingest([TEST_CORPUS], build_store(settings, encoders), encoders, progress=False)
     assert stats.ok, stats.errors
     process, base_url = start_server(settings.data_dir, "bench-load-test", index_env(settings))
     try:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import chromadb
+from conftest import assistant_with
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.chain import Assistant
 from assistant.settings import Settings
-from conftest import assistant_with
 
 
 def scripted(shared_index: Settings, client: chromadb.api.ClientAPI, encoders: dict, *replies: str) -> Assistant:

@@ -11,7 +11,7 @@ import pytest
 from assistant.components import build_assistant, build_chroma_client, build_store
 from assistant.errors import IndexMismatchError, IndexNotBuiltError
 from assistant.settings import Settings
-from assistant.store import ChunkStore, IndexSpec
+from assistant.store import ChunkStore
 from ingest.pipeline import run_ingest
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import assistant_with
 
 from assistant.chain import Assistant
 from assistant.model_files import MODEL_FILENAME, assemble_model
-from conftest import assistant_with
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
 
