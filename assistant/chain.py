@@ -40,6 +40,7 @@ class Limits:
     max_question_chars: int = 2000
     max_history_turns: int = 20
     min_relevance: float = 0.46
+    min_relevance_crosslingual: float = 0.35
 
 
 class Assistant:
@@ -76,12 +77,19 @@ class Assistant:
         passages = self.retriever.retrieve(self._retrieval_query(question, history), self.top_k, filters)
         retrieved = time.perf_counter()
         evidence = max((p.relevance for p in passages), default=0.0)
+        # Cosines between a question and a passage in another language run lower than within one
+        # language, so each passage is held to the threshold of its language pair.
+        strong = any(
+            p.relevance
+            >= (self.limits.min_relevance if p.language == language else self.limits.min_relevance_crosslingual)
+            for p in passages
+        )
         names = question_entities(question)
         # Cross-lingual pairs score lower cosines; a passage naming everything the question names
         # is evidence enough to try (the support check and near-miss guard still apply).
         named = bool(names) and any(mentions_all(names, f"{p.title}\n{p.text}") for p in passages)
         logger.info("retrieved n=%s evidence=%.3f named=%s lang=%s", len(passages), evidence, named, language)
-        if evidence < self.limits.min_relevance and not named:
+        if not strong and not named:
             yield from self._refuse(language, started, retrieved, retrieved)
             return
 

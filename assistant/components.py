@@ -131,6 +131,7 @@ def build_assistant(
             max_question_chars=settings.max_question_chars,
             max_history_turns=settings.max_history_turns,
             min_relevance=settings.min_relevance,
+            min_relevance_crosslingual=settings.min_relevance_crosslingual,
         ),
         top_k=settings.top_k,
     )

@@ -65,10 +65,10 @@ class ExtractiveGenerator(Generator):
     def stream(
         self, question: str, language: str, passages: list[Passage], history: list[Turn]
     ) -> Iterator[str]:
-        yield self.answer(question, passages)
+        yield self.answer(question, passages, language)
 
-    def answer(self, question: str, passages: list[Passage]) -> str:
-        candidates = self._score(question, passages)
+    def answer(self, question: str, passages: list[Passage], language: str = "") -> str:
+        candidates = self._score(question, passages, language)
         if not candidates:
             return NOT_FOUND
         wants_number = bool(_ASKS_NUMBER.search(question))
@@ -97,7 +97,7 @@ class ExtractiveGenerator(Generator):
         chosen.sort(key=lambda c: (c.passage, c.position))
         return " ".join(_cite(c.text, c.passage) for c in chosen)
 
-    def _score(self, question: str, passages: list[Passage]) -> list[_Candidate]:
+    def _score(self, question: str, passages: list[Passage], language: str = "") -> list[_Candidate]:
         candidates: list[_Candidate] = []
         for n, passage in enumerate(passages, start=1):
             for position, sentence in enumerate(split_sentences(neutralize_instructions(passage.text))):
@@ -117,7 +117,11 @@ class ExtractiveGenerator(Generator):
             semantic = vectors[1:] @ vectors[0]
         else:
             semantic = np.zeros(n)
-        match = 0.5 * lexical + 0.5 * np.clip(semantic, 0, 1)
+        # Across languages only names and numbers can match word for word: there the multilingual
+        # similarity alone says how well a sentence answers.
+        cross = np.array([bool(language) and passages[c.passage - 1].language not in ("", language) for c in candidates])
+        semantic = np.clip(semantic, 0, 1)
+        match = np.where(cross, np.maximum(semantic, 0.5 * lexical + 0.5 * semantic), 0.5 * lexical + 0.5 * semantic)
         # How relevant the whole passage is (its mean dense similarity, and its fused retrieval
         # score relative to the best passage): a short sentence that merely mentions the topic
         # should not beat the passage that is about it.

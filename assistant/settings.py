@@ -55,7 +55,10 @@ class Settings(BaseSettings):
     )
     keyword_weight_other: float = Field(1.0, ge=0, description="BM25 weight for questions in other languages.")
     min_relevance: float = Field(
-        0.46, description="Refuse when no passage reaches this dense cosine similarity to the question (0-1)."
+        0.46, description="Refuse when no passage in the question's language reaches this dense cosine (0-1)."
+    )
+    min_relevance_crosslingual: float = Field(
+        0.35, description="The same threshold for passages in another language than the question."
     )
 
     # --- generation --------------------------------------------------------------------------

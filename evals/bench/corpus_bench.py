@@ -10,6 +10,7 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from assistant.model_files import MODEL_FILENAME
 from evals.bench.common import REPO_ROOT, bench_assistant, latency_summary, load_questions, temp_dir
 
 
@@ -45,7 +46,11 @@ def run(
             path=str(work / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
         )
         for name, path, question_set in corpora(data_root):
-            corpus_settings = settings.model_copy(update={"collection": f"bench-{name}", "data_dir": work})
+            # The index goes to the work dir; the model stays where `model install` put it.
+            model_path = settings.model_path or settings.models_dir / MODEL_FILENAME
+            corpus_settings = settings.model_copy(
+                update={"collection": f"bench-{name}", "data_dir": work, "model_path": model_path}
+            )
             paths = [path]
             if limit_docs is not None and path.is_dir():
                 paths = sorted(p for p in path.rglob("*") if p.is_file())[:limit_docs]
