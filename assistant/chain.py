@@ -24,6 +24,7 @@ from assistant.models import Answer, Filters, Source, Timings, Turn
 from assistant.prompts import NOT_FOUND, refusal
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.support import SupportChecker
+from assistant.tokenize import keyword_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class Assistant:
             >= (self.limits.min_relevance if p.language == language else self.limits.min_relevance_crosslingual)
             for p in passages
         )
-        names = question_entities(question)
+        names = self._known_names(question)
         # Cross-lingual pairs score lower cosines; a passage naming everything the question names
         # is evidence enough to try (the support check and near-miss guard still apply).
         named = bool(names) and any(mentions_all(names, f"{p.title}\n{p.text}") for p in passages)
@@ -171,7 +172,7 @@ class Assistant:
                 unsupported.append(sentence.text)
         cited = {m for s in kept for m in s.markers}
         about_something_else = not mentions_any(
-            question_entities(question), [f"{passages[m - 1].title}\n{passages[m - 1].text}" for m in cited]
+            self._known_names(question), [f"{passages[m - 1].title}\n{passages[m - 1].text}" for m in cited]
         )
         if not cited or about_something_else:
             logger.info(
@@ -194,6 +195,17 @@ class Assistant:
             answer=render(kept, numbering), citations=citations, refused=False, language=language,
             generator=self.generator.name, unsupported=unsupported,
         )
+
+    def _known_names(self, question: str) -> list[str]:
+        """Names in the question that occur somewhere in the index. Only those can tell one
+        programme from another; a capitalised word the corpus never uses (every German noun, a
+        name in another script) says nothing about which passage is right."""
+        vocabulary = self.retriever.snapshot().keyword.vocab
+        return [
+            name
+            for name in question_entities(question)
+            if all(token in vocabulary for token in keyword_tokens(name, drop_stopwords=False))
+        ]
 
     def _supporting_passage(self, claim: str, passages: list[Passage]) -> int | None:
         verdicts = self.support.check([(claim, p.text) for p in passages])

@@ -119,7 +119,9 @@ class ExtractiveGenerator(Generator):
             semantic = np.zeros(n)
         # Across languages only names and numbers can match word for word: there the multilingual
         # similarity alone says how well a sentence answers.
-        cross = np.array([bool(language) and passages[c.passage - 1].language not in ("", language) for c in candidates])
+        cross = np.array(
+            [bool(language) and passages[c.passage - 1].language not in ("", language) for c in candidates]
+        )
         semantic = np.clip(semantic, 0, 1)
         match = np.where(cross, np.maximum(semantic, 0.5 * lexical + 0.5 * semantic), 0.5 * lexical + 0.5 * semantic)
         # How relevant the whole passage is (its mean dense similarity, and its fused retrieval
