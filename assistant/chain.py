@@ -158,7 +158,11 @@ class Assistant:
         unsupported: list[str] = []
         for sentence in sentences:
             if not sentence.markers:
-                kept.append(sentence)  # connective text without a claim to check
+                # Small models often forget the markers: cite the passage that supports the
+                # sentence, or keep it as connective text without a source.
+                repaired = self._supporting_passage(sentence.text, passages)
+                sentence.markers = [repaired] if repaired is not None else []
+                kept.append(sentence)
                 continue
             sentence.markers = [m for m in sentence.markers if next(verdicts)]
             if not sentence.markers:
