@@ -12,6 +12,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from assistant.model_files import MODEL_FILENAME
 from evals.bench.common import REPO_ROOT, bench_assistant, latency_summary, load_questions, temp_dir
+from evals.bench.ingest_bench import ingest_once
 
 
 def corpora(data_root: Path) -> list[tuple[str, Path, str]]:
@@ -37,9 +38,6 @@ def run(
     llm_queries: int,
     limit_docs: int | None,
 ) -> list[dict[str, Any]]:
-    from assistant.components import build_store
-    from ingest.pipeline import run_ingest
-
     results = []
     with temp_dir("bench-corpus-") as work:
         client = chromadb.PersistentClient(
@@ -54,22 +52,13 @@ def run(
             paths = [path]
             if limit_docs is not None and path.is_dir():
                 paths = sorted(p for p in path.rglob("*") if p.is_file())[:limit_docs]
-            store = build_store(corpus_settings, encoders, client)
-            started = time.perf_counter()
-            stats = run_ingest(
-                paths,
-                store,
-                encoders,
-                rebuild=True,
-                progress=False,
-            )
-            seconds = time.perf_counter() - started
+            ingested = ingest_once(corpus_settings, encoders, client, paths, [None])
             row: dict[str, Any] = {
                 "corpus": name,
-                "documents": stats.added,
-                "chunks": stats.chunks_written,
-                "ingest_s": seconds,
-                "chunks_per_s": stats.chunks_written / seconds if seconds else 0.0,
+                "documents": ingested["documents"],
+                "chunks": ingested["chunks"],
+                "ingest_s": ingested["seconds"],
+                "chunks_per_s": ingested["chunks_per_s"],
             }
             questions = load_questions([question_set], limit=n_queries)
             for generator in generators:
