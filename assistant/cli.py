@@ -101,24 +101,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from assistant.api import create_app
-    from assistant.components import build_assistant
+    from assistant.components import build_assistant, build_sql_stores
 
     settings = load_settings(args, host=args.host, port=args.port)
     assistant = build_assistant(settings)
     assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
+    stores = build_sql_stores(settings)
     slack_app = None
     if settings.slack_bot_token and settings.slack_signing_secret:
         from assistant.slack.cli import build_slack_app
 
-        slack_app = build_slack_app(settings, assistant)
-    from assistant.db import build_engine
-    from assistant.feedback import FeedbackStore
-    from assistant.partners.store import PartnerStore
-
-    engine = build_engine(settings.resolved_database_url)
+        slack_app = build_slack_app(settings, assistant, stores.feedback)
     app = create_app(
-        assistant=assistant, slack_app=slack_app, partners=PartnerStore(engine),
-        feedback=FeedbackStore(engine), demo_origins=settings.resolved_demo_origins,
+        assistant=assistant, slack_app=slack_app, partners=stores.partners,
+        feedback=stores.feedback, demo_origins=settings.resolved_demo_origins,
         admin_token=settings.admin_token,
     )
     print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -11,10 +12,13 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from assistant.chain import Assistant, Limits
+from assistant.db import build_engine
 from assistant.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
 from assistant.errors import GeneratorUnavailableError
 from assistant.extractive import ExtractiveGenerator
+from assistant.feedback import FeedbackStore
 from assistant.generators import ChatModelGenerator, Generator
+from assistant.partners.store import PartnerStore
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import ChunkStore, IndexSpec
@@ -110,6 +114,19 @@ def build_generator(settings: Settings, encoders: dict[str, Embeddings], name: s
 
 def _multilingual(encoders: dict[str, Embeddings]) -> Embeddings | None:
     return encoders.get("use") or next(iter(encoders.values()), None)
+
+
+@dataclass(frozen=True)
+class SqlStores:
+    """The feedback and partner stores, sharing one engine (SQLite or PostgreSQL)."""
+
+    feedback: FeedbackStore
+    partners: PartnerStore
+
+
+def build_sql_stores(settings: Settings) -> SqlStores:
+    engine = build_engine(settings.resolved_database_url)
+    return SqlStores(feedback=FeedbackStore(engine), partners=PartnerStore(engine))
 
 
 def build_assistant(

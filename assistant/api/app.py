@@ -90,13 +90,11 @@ def create_app(
                 configure_logging(settings.log_level, settings.log_json)
                 app.state.assistant = build_assistant(settings)
                 if partners is None:
-                    from assistant.db import build_engine
-                    from assistant.feedback import FeedbackStore
-                    from assistant.partners.store import PartnerStore
+                    from assistant.components import build_sql_stores
                     from assistant.web.routes import set_web_state
 
-                    engine = build_engine(settings.resolved_database_url)
-                    set_web_state(app, PartnerStore(engine), FeedbackStore(engine),
+                    stores = build_sql_stores(settings)
+                    set_web_state(app, stores.partners, stores.feedback,
                                   settings.resolved_demo_origins, settings.admin_token)
         yield
 

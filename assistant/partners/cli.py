@@ -13,10 +13,10 @@ from assistant.partners.store import DEFAULT_RPM, Partner, PartnerStore
 
 def _store(args: argparse.Namespace) -> PartnerStore:
     from assistant.cli import load_settings
-    from assistant.db import build_engine
+    from assistant.components import build_sql_stores
 
     settings = load_settings(args)
-    return PartnerStore(build_engine(settings.resolved_database_url))
+    return build_sql_stores(settings).partners
 
 
 def _describe(partner: Partner) -> str:

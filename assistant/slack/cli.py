@@ -29,10 +29,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     e.set_defaults(handler=cmd_feedback_export)
 
 
-def build_slack_app(settings: Any, assistant: Any) -> Any:
-    """The Bolt app from settings (shared by `slack` and `serve`)."""
-    from assistant.db import build_engine
-    from assistant.feedback import FeedbackStore
+def build_slack_app(settings: Any, assistant: Any, feedback: Any = None) -> Any:
+    """The Bolt app from settings (shared by `slack` and `serve`, which passes its own store)."""
+    from assistant.components import build_sql_stores
     from assistant.slack.app import create_slack_app, load_channel_scopes
 
     if settings.slack_bot_token is None:
@@ -41,7 +40,7 @@ def build_slack_app(settings: Any, assistant: Any) -> Any:
     secret = settings.slack_signing_secret
     return create_slack_app(
         assistant,
-        FeedbackStore(build_engine(settings.resolved_database_url)),
+        feedback or build_sql_stores(settings).feedback,
         token=settings.slack_bot_token.get_secret_value(),
         signing_secret=secret.get_secret_value() if secret is not None else None,
         api_url=settings.slack_api_url,
@@ -72,11 +71,10 @@ def cmd_slack(args: argparse.Namespace) -> int:
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     from assistant.cli import load_settings
-    from assistant.db import build_engine
-    from assistant.feedback import FeedbackStore
+    from assistant.components import build_sql_stores
 
     settings = load_settings(args)
-    store = FeedbackStore(build_engine(settings.resolved_database_url))
+    store = build_sql_stores(settings).feedback
     lines = [json.dumps(case, ensure_ascii=False) + "\n" for case in store.export_cases()]
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
