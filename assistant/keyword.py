@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,13 +10,6 @@ from scipy import sparse
 
 from assistant.store import StoredChunk, passage_for_embedding
 from assistant.tokenize import keyword_tokens
-
-
-@dataclass(frozen=True)
-class KeywordHit:
-    row: int
-    score: float
-    coverage: float  # share of the query's distinct terms found in the chunk
 
 
 class KeywordIndex:
@@ -55,7 +46,6 @@ class KeywordIndex:
         self.row_of = {cid: i for i, cid in enumerate(self.chunk_ids)}
         if n_docs == 0:
             self.matrix = sparse.csc_matrix((0, 0))
-            self.presence = self.matrix
             return
         tf_matrix = sparse.csr_matrix((counts, (rows, cols)), shape=(n_docs, max(len(vocab), 1)))
         doc_len = np.asarray(lengths, dtype=np.float64)
@@ -66,10 +56,6 @@ class KeywordIndex:
         tf_coo = tf_matrix.tocoo()
         weights = tf_coo.data * (k1 + 1.0) / (tf_coo.data + norm[tf_coo.row]) * idf[tf_coo.col]
         self.matrix = sparse.csc_matrix((weights, (tf_coo.row, tf_coo.col)), shape=tf_matrix.shape)
-        self.presence = sparse.csc_matrix(
-            (np.ones_like(weights), (tf_coo.row, tf_coo.col)), shape=tf_matrix.shape
-        )
-        self.idf = idf
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -88,44 +74,3 @@ class KeywordIndex:
         if not cols or len(self) == 0:
             return np.zeros(len(self))
         return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
-
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[KeywordHit]:
-        """Top `k` chunks by BM25; `mask` (bool per row) restricts the candidates."""
-        n_terms = len(set(keyword_tokens(query)))
-        cols = self._query_columns(query)
-        if not cols or len(self) == 0:
-            return []
-        scores = np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
-        matched = np.asarray(self.presence[:, cols].sum(axis=1)).ravel()
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        candidates = np.flatnonzero(scores > 0)
-        if candidates.size == 0:
-            return []
-        top = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
-        return [
-            KeywordHit(int(row), float(scores[row]), float(matched[row]) / max(n_terms, 1)) for row in top
-        ]
-
-    def coverage(self, query: str, row: int) -> float:
-        n_terms = len(set(keyword_tokens(query)))
-        cols = self._query_columns(query)
-        if not cols or n_terms == 0:
-            return 0.0
-        return float(self.presence[row, cols].sum()) / n_terms
-
-    def idf_weighted_coverage(self, query: str, row: int) -> float:
-        """Share of the query's IDF mass present in the chunk: rare words count more."""
-        tokens = set(keyword_tokens(query))
-        if not tokens or len(self) == 0:
-            return 0.0
-        total = 0.0
-        present = 0.0
-        max_idf = math.log(1.0 + (len(self) + 0.5) / 0.5)
-        for token in tokens:
-            col = self.vocab.get(token)
-            weight = float(self.idf[col]) if col is not None else max_idf
-            total += weight
-            if col is not None and self.presence[row, col]:
-                present += weight
-        return present / total if total else 0.0

@@ -42,7 +42,6 @@ class Passage:
     relevance: float = 0.0  # calibrated 0-1 evidence strength, for the refusal gate
     ranks: dict[str, int] = field(default_factory=dict)
     similarities: dict[str, float] = field(default_factory=dict)
-    keyword_coverage: float = 0.0
 
 
 class IndexSnapshot:
@@ -203,10 +202,11 @@ class HybridRetriever(BaseRetriever):
             vector = np.asarray(self.encoders[name].embed_query(query))
             vectors[name] = vector
             stats[name] = snap.dense_stats(name, vector)
-            for hit in self.store.dense_search(name, vector.tolist(), self.candidates, where):
+            hits = self.store.dense_search(name, vector.tolist(), self.candidates, where)
+            for rank, hit in enumerate(hits, start=1):
                 passage = passages.get(hit.chunk_id) or _passage(hit.chunk_id, hit.text, hit.metadata)
                 passage.similarities[name] = hit.similarity
-                passage.ranks[name] = len([p for p in passages.values() if name in p.ranks]) + 1
+                passage.ranks[name] = rank
                 passages[hit.chunk_id] = passage
 
         bm25 = snap.keyword.scores(query)
@@ -236,12 +236,7 @@ class HybridRetriever(BaseRetriever):
                 score += w_keyword * (keyword - bm25_mean) / bm25_std
             passage.score = score
             passage.relevance = relevance(passage, english)
-        ordered = sorted(passages.values(), key=lambda p: p.score, reverse=True)[:k]
-        for passage in ordered:
-            row = snap.keyword.row_of.get(passage.chunk_id)
-            if row is not None:
-                passage.keyword_coverage = snap.keyword.idf_weighted_coverage(query, row)
-        return ordered
+        return sorted(passages.values(), key=lambda p: p.score, reverse=True)[:k]
 
     def _fill_similarities(self, passages: list[Passage], query_vectors: Mapping[str, np.ndarray]) -> None:
         """Cosine similarity of every candidate for every active encoder (some were found only by
