@@ -30,11 +30,15 @@ class Api:
     feedback: FeedbackStore
 
     def partner(
-        self, sources: list[str] | None = None, rpm: int = 30, origins: list[str] | None = None
+        self,
+        sources: list[str] | None = None,
+        rpm: int = 30,
+        origins: list[str] | None = None,
+        greeting: str | None = None,
     ) -> Partner:
         """A new partner with a unique name, allowed from PARTNER_ORIGIN by default."""
         return self.partners.create(
-            f"p-{uuid.uuid4().hex[:8]}", origins or [PARTNER_ORIGIN], sources or [], rpm=rpm
+            f"p-{uuid.uuid4().hex[:8]}", origins or [PARTNER_ORIGIN], sources or [], rpm=rpm, greeting=greeting
         )
 
 

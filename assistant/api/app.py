@@ -254,7 +254,16 @@ def _install_middleware(app: FastAPI) -> None:
                     },
                     status_code=413,
                 )
-            response: Response = await call_next(request)
+            try:
+                response: Response = await call_next(request)
+            except Exception:
+                # Answered here, inside the CORS middleware, so a browser on a partner site sees the
+                # error body instead of an opaque CORS failure; the exception goes to the log only.
+                logger.exception("request failed")
+                response = JSONResponse(
+                    {"error_code": "internal_error", "detail": "The assistant ran into a problem."},
+                    status_code=500,
+                )
             response.headers["X-Request-ID"] = rid
             return response
         finally:

@@ -29,7 +29,7 @@ from assistant.partners.store import Partner, PartnerStore
 logger = logging.getLogger(__name__)
 
 PARTNER_HEADER = "X-Partner-Key"
-GUARDED_PATHS = frozenset({"/v1/ask", "/v1/ask/stream", "/v1/feedback"})
+GUARDED_PATHS = frozenset({"/v1/ask", "/v1/ask/stream", "/v1/feedback", "/v1/widget/config"})
 # A source pattern no document id or path can match (NUL never occurs in either): used when the
 # partner's scope and the request's filters have no document in common.
 MATCH_NOTHING = "\x00"
@@ -129,6 +129,7 @@ def partner_guard(bucket: str) -> Callable[[Request], Partner | None]:
 
 AskPartner = Annotated[Partner | None, Depends(partner_guard("ask"))]
 FeedbackPartner = Annotated[Partner | None, Depends(partner_guard("feedback"))]
+ConfigPartner = Annotated[Partner | None, Depends(partner_guard("config"))]
 
 
 class _DocRecord(Protocol):
@@ -207,7 +208,7 @@ class PartnerCORSMiddleware:
     async def _preflight(self, origin: str, send: Send) -> None:
         headers = {
             **self._cors(origin),
-            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Methods": "GET, POST",
             "Access-Control-Allow-Headers": f"Content-Type, {PARTNER_HEADER}",
             "Access-Control-Max-Age": str(self.max_age),
             "Vary": "Origin",

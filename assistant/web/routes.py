@@ -1,5 +1,5 @@
-"""Routes for the embeddable widget: GET /widget.js, GET / (demo partner page) and
-POST /v1/feedback."""
+"""Routes for the embeddable widget: GET /widget.js, GET / (demo partner page),
+GET /v1/widget/config (the partner's greeting) and POST /v1/feedback."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from assistant.feedback import FeedbackStore
-from assistant.partners.guard import ApiError, FeedbackPartner, install_partner_guard
+from assistant.partners.guard import ApiError, ConfigPartner, FeedbackPartner, install_partner_guard
 from assistant.partners.store import PartnerNotFoundError, PartnerStore
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -99,6 +99,21 @@ async def demo_page(request: Request) -> HTMLResponse:
         "{{PARTNER_KEY}}", html.escape(partner.key)
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+class WidgetConfig(BaseModel):
+    partner: str
+    greeting: str | None = Field(None, description="the partner's greeting; null for the widget's default")
+
+
+@router.get("/v1/widget/config", response_model=WidgetConfig, tags=["widget"])
+async def widget_config(partner: ConfigPartner) -> WidgetConfig:
+    """What the widget shows for the partner of `X-Partner-Key` (checked like /v1/ask: key,
+    origin, rate limit): the greeting set with `partners create --greeting` or the admin API.
+    A `data-greeting` attribute on the page takes precedence."""
+    if partner is None:
+        raise ApiError(400, "partner_key_required", "X-Partner-Key header: required for the widget configuration")
+    return WidgetConfig(partner=partner.name, greeting=partner.greeting)
 
 
 @router.post("/v1/feedback", status_code=201, tags=["feedback"])

@@ -370,21 +370,30 @@ def bench_assistant(settings: Any, encoders: dict[str, Embeddings], client: Any,
 
 class CachingEncoder(Embeddings):
     """Memoizes document vectors by text (float32), so a corpus synthesised by repeating
-    documents is embedded once per distinct passage. Queries are never cached."""
+    documents is embedded once per distinct passage. Queries are never cached. `seconds` is the
+    time spent in the wrapped encoder."""
 
     def __init__(self, inner: Embeddings) -> None:
         self.inner = inner
         self.model_id = getattr(inner, "model_id", None)
         self._cache: dict[str, np.ndarray] = {}
         self.hits = 0
+        self.seconds = 0.0
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
+            started = time.perf_counter()
+            vectors = self.inner.embed_documents(missing)
+            self.seconds += time.perf_counter() - started
+            for text, vector in zip(missing, vectors, strict=True):
                 self._cache[text] = np.asarray(vector, dtype=np.float32)
         self.hits += len(texts) - len(missing)
         return [self._cache[t].tolist() for t in texts]
+
+    @property
+    def cache_mb(self) -> float:
+        return sum(v.nbytes for v in self._cache.values()) / 2**20
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)

@@ -1,5 +1,6 @@
-"""`bench query`: query latency as the index grows. Indexes of N documents are synthesised by
-repeating the shared corpora under distinct ids, built once into a cache dir and reused."""
+"""`bench query`: query latency as the index grows. Indexes of (at least) N chunks are synthesised
+by repeating the shared corpora's documents under distinct ids, built once into a cache dir and
+reused."""
 
 from __future__ import annotations
 
@@ -21,41 +22,60 @@ from evals.bench.common import (
 )
 
 
-def base_records(data_root: Path, limit_docs: int | None) -> list[dict[str, Any]]:
+def base_records(
+    data_root: Path, limit_docs: int | None, chunk_size: int, chunk_overlap: int
+) -> list[dict[str, Any]]:
     """Distinct documents to repeat: the shared corpora read through the real loaders."""
+    with temp_dir("bench-query-stage-") as work:
+        roots = list(stage_corpora(data_root, work, limit_docs).values())
+        return records_from(roots, chunk_size, chunk_overlap)
+
+
+def records_from(roots: list[Path], chunk_size: int, chunk_overlap: int) -> list[dict[str, Any]]:
+    """The documents under `roots`, each with the number of chunks the real chunker makes of it."""
+    from ingest.chunk import split_text
     from ingest.load import iter_files, load_file
 
     records: list[dict[str, Any]] = []
-    with temp_dir("bench-query-stage-") as work:
-        for root in stage_corpora(data_root, work, limit_docs).values():
-            for path in iter_files(root):
-                for doc in load_file(path, root).documents:
-                    records.append({"title": doc.title, "text": doc.text, "lang": doc.language})
+    for root in roots:
+        for path in iter_files(root):
+            for doc in load_file(path, root).documents:
+                chunks = len(split_text(doc.text, chunk_size, chunk_overlap))
+                if chunks:
+                    records.append({"title": doc.title, "text": doc.text, "lang": doc.language, "chunks": chunks})
     return records
 
 
-def synthetic_corpus(records: list[dict[str, Any]], size: int, path: Path) -> Path:
-    """`size` documents cycling through `records`, each with an id of its own."""
+def synthetic_corpus(records: list[dict[str, Any]], min_chunks: int, path: Path) -> int:
+    """Write documents cycling through `records`, each under an id of its own, until they make
+    at least `min_chunks` chunks. Returns the number of documents written."""
+    if not records:
+        raise ValueError("no base documents to repeat (is the data path right?)")
     path.parent.mkdir(parents=True, exist_ok=True)
+    written = chunks = 0
     with path.open("w", encoding="utf-8") as out:
-        for i in range(size):
-            base = records[i % len(records)]
-            out.write(
-                json.dumps({"id": f"syn-{i:07d}", **{k: v for k, v in base.items() if v}}, ensure_ascii=False)
-                + "\n"
-            )
-    return path
+        while chunks < min_chunks:
+            base = records[written % len(records)]
+            fields = {k: v for k, v in base.items() if v and k != "chunks"}
+            out.write(json.dumps({"id": f"syn-{written:07d}", **fields}, ensure_ascii=False) + "\n")
+            written += 1
+            chunks += base["chunks"]
+    return written
 
 
-def is_current(store: Any, size: int) -> bool:
-    """A cached index is reused when it holds `size` documents and matches the current settings."""
+def is_current(store: Any, marker: Path) -> bool:
+    """A cached index is reused when it matches the current settings and still holds what its
+    build marker says it was built with."""
     from assistant.errors import AssistantError
 
+    if not marker.is_file():
+        return False
     try:
         store.check_readable()
     except AssistantError:
         return False
-    return bool(store.counts()[0] == size)
+    built = json.loads(marker.read_text(encoding="utf-8"))
+    return list(store.counts()) == [built["documents"], built["chunks"]]
 
 
 def ensure_index(
@@ -70,20 +90,16 @@ def ensure_index(
     from ingest.pipeline import run_ingest
 
     store = build_store(settings, encoders, client)
+    marker = cache / f"built-{size}.json"
     docs, chunks = store.counts()
-    if is_current(store, size):
+    if is_current(store, marker):
         return {"built": False, "build_s": 0.0, "documents": docs, "chunks": chunks}
-    corpus = synthetic_corpus(records, size, cache / f"synthetic-{size}.jsonl")
-    caching = {name: CachingEncoder(enc) for name, enc in encoders.items()}
+    corpus = cache / f"synthetic-{size}.jsonl"
+    synthetic_corpus(records, size, corpus)
     started = time.perf_counter()
-    stats = run_ingest(
-        [corpus],
-        build_store(settings, caching, client),
-        caching,
-        rebuild=True,
-        progress=False,
-    )
+    stats = run_ingest([corpus], build_store(settings, encoders, client), encoders, rebuild=True, progress=False)
     docs, chunks = store.counts()
+    marker.write_text(json.dumps({"documents": docs, "chunks": chunks}), encoding="utf-8")
     return {
         "built": True,
         "build_s": time.perf_counter() - started,
@@ -129,22 +145,25 @@ def run(
         path=str(cache_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
     )
     records: list[dict[str, Any]] | None = None
+    # one vector cache for every size: each distinct passage is encoded once for the whole run
+    caching = {name: CachingEncoder(enc) for name, enc in encoders.items()}
     results = []
     for size in sizes:
         size_settings = settings.model_copy(
-            update={"collection": f"bench-q{size}", "generator": "extractive"}
+            update={"collection": f"bench-c{size}", "generator": "extractive"}
         )
         from assistant.components import build_store
 
-        if records is None and not is_current(build_store(size_settings, encoders, client), size):
-            records = base_records(data_root, limit_docs)
-            print(f"base documents to repeat: {len(records)}")
-        index = ensure_index(size_settings, encoders, client, records or [], size, cache_dir)
+        store = build_store(size_settings, encoders, client)
+        if records is None and not is_current(store, cache_dir / f"built-{size}.json"):
+            records = base_records(data_root, limit_docs, store.spec.chunk_size, store.spec.chunk_overlap)
+            print(f"base documents to repeat: {len(records)} ({sum(r['chunks'] for r in records)} chunks)")
+        index = ensure_index(size_settings, caching, client, records or [], size, cache_dir)
         assistant = bench_assistant(size_settings, encoders, client, "extractive")
         figures = measure(assistant, questions, settings.top_k)
         results.append({"size": size, **index, **figures})
         print(
-            f"size {size}: {index['chunks']} chunks, "
+            f"size {size}: {index['documents']} documents, {index['chunks']} chunks, "
             + (f"built in {index['build_s']:.0f}s" if index["built"] else "cached")
         )
     return results

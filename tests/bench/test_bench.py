@@ -7,13 +7,16 @@ import json
 import math
 from pathlib import Path
 
+import chromadb
 import numpy as np
 import pytest
 from conftest import make_settings
 
 from assistant.components import build_store
+from evals.bench import ingest_bench
 from evals.bench.common import default_data_root, latency_summary, load_questions, percentile, stage_corpora
 from evals.bench.load_bench import Outcome, account, index_env, run_level, start_server
+from evals.bench.query_bench import ensure_index, records_from
 from ingest.pipeline import run_ingest
 
 TEST_CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -94,3 +97,43 @@ def test_staged_corpora_have_distinct_ids_and_respect_the_limit(tmp_path: Path) 
     wiki = [json.loads(line) for line in wiki_file.read_text().splitlines()]
     assert {row["lang"] for row in wiki} == {"en", "fr", "es"}
     assert len(wiki) == 6
+
+
+@pytest.mark.slow
+def test_query_bench_index_holds_at_least_the_asked_chunks_under_distinct_ids_and_is_reused(
+    tmp_path: Path, encoders: dict
+) -> None:
+    settings = make_settings(tmp_path / "data", collection="bench-c80")
+    store = build_store(settings, encoders)
+    records = records_from([TEST_CORPUS], store.spec.chunk_size, store.spec.chunk_overlap)
+    base_chunks = sum(r["chunks"] for r in records)
+    assert 0 < base_chunks < 80  # so the index must repeat documents to reach the size
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
+    first = ensure_index(settings, encoders, client, records, 80, tmp_path / "cache")
+    assert first["built"] and not first["failed"]
+    assert 80 <= first["chunks"] < 80 + max(r["chunks"] for r in records)
+    assert first["documents"] > len(records)
+    chunks_name = build_store(settings, encoders, client).chunks_name(next(iter(encoders)))
+    ids = client.get_collection(chunks_name).get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) == first["chunks"]
+    again = ensure_index(settings, encoders, client, [], 80, tmp_path / "cache")
+    assert not again["built"]
+    assert (again["documents"], again["chunks"]) == (first["documents"], first["chunks"])
+
+
+@pytest.mark.slow
+def test_ingest_bench_server_run_stores_the_same_chunks_reusing_the_embedded_runs_vectors(
+    tmp_path: Path, encoders: dict
+) -> None:
+    data_root = default_data_root()
+    if not (data_root / "xquad").is_dir():
+        pytest.skip(f"shared benchmark data not found at {data_root}")
+    settings = make_settings(tmp_path / "data")
+    embedded, server = ingest_bench.run(settings, encoders, data_root, limit_docs=1, server=True)
+    assert (embedded["mode"], server["mode"]) == ("embedded", "server")
+    assert embedded["failed"] == server["failed"] == 0
+    assert embedded["chunks"] == server["chunks"] > 5  # every source contributed
+    assert embedded["encode_s"] > 0 and server["encode_s"] == 0.0  # nothing encoded twice
+    assert server["server_peak_rss_mb"] > 0
+    # the end-to-end figure counts the encoding the server run skipped
+    assert server["chunks_per_s"] == pytest.approx(server["chunks"] / (server["seconds"] + embedded["encode_s"]))

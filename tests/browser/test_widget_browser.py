@@ -170,6 +170,15 @@ def test_widget_on_a_page_whose_origin_is_not_allowed_shows_the_not_allowed_mess
     expect(page.locator(DONE)).to_have_count(0)
 
 
+def test_partner_greeting_set_on_the_server_greets_visitors_of_the_partner_site(
+    page: Page, api: Api, partner_site: str
+) -> None:
+    partner = api.partner(origins=[partner_site], greeting="Bonjour ! Questions sur nos villes jumelles ?")
+    page.goto(f"{partner_site}/?key={partner.key}")
+    page.get_by_test_id("launcher").click()
+    expect(page.get_by_test_id("greeting")).to_have_text("Bonjour ! Questions sur nos villes jumelles ?")
+
+
 def test_revoked_key_is_refused_in_the_widget_from_the_next_question(
     page: Page, api: Api, partner_site: str
 ) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from conftest import assistant_with
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
-
-from conftest import assistant_with
 from live_server import live_server
 
 QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"

@@ -4,14 +4,19 @@ rotation, rate limits, source scope, input limits and feedback."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
-from partner_support import PARTNER_ORIGIN, TIANJIN, TIANJIN_DOC, Api
+from partner_support import PARTNER_ORIGIN, TIANJIN, TIANJIN_DOC, Api, api_server
+
+from assistant.chain import Assistant
 
 
-def ask(api: Api, key: str | None, origin: str | None = PARTNER_ORIGIN, **body: Any) -> httpx.Response:
-    headers = {}
+def ask(
+    api: Api, key: str | None, origin: str | None = PARTNER_ORIGIN, headers: dict[str, str] | None = None, **body: Any
+) -> httpx.Response:
+    headers = dict(headers or {})
     if key is not None:
         headers["X-Partner-Key"] = key
     if origin is not None:
@@ -230,3 +235,49 @@ def test_demo_page_embeds_the_demo_partner_key_and_widget_js_is_served(api: Api)
     assert "customElements.define" in script.text
     again = httpx.get(f"{api.url}/widget.js", headers={"If-None-Match": script.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_widget_config_gives_the_partners_greeting_to_its_own_origin_only(api: Api) -> None:
+    partner = api.partner(greeting="Bienvenue ! Posez vos questions sur nos jumelages.")
+    url = f"{api.url}/v1/widget/config"
+    allowed = httpx.get(url, headers={"X-Partner-Key": partner.key, "Origin": PARTNER_ORIGIN})
+    assert allowed.status_code == 200
+    assert allowed.json() == {"partner": partner.name, "greeting": "Bienvenue ! Posez vos questions sur nos jumelages."}
+    assert allowed.headers["access-control-allow-origin"] == PARTNER_ORIGIN
+    preflight = httpx.options(
+        url,
+        headers={
+            "Origin": PARTNER_ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-partner-key",
+        },
+    )
+    assert preflight.status_code == 204
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    other = httpx.get(url, headers={"X-Partner-Key": partner.key, "Origin": "https://elsewhere.example"})
+    assert other.status_code == 403
+    assert "greeting" not in other.json()
+    missing = httpx.get(url)
+    assert missing.status_code == 400
+    assert "X-Partner-Key" in missing.json()["detail"]
+    plain = api.partner()
+    default = httpx.get(url, headers={"X-Partner-Key": plain.key, "Origin": PARTNER_ORIGIN})
+    assert default.json()["greeting"] is None
+
+
+class BrokenAssistant(Assistant):
+    def answer(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database password=hunter2 leaked in a traceback")
+
+
+def test_unexpected_failure_is_a_json_500_the_partner_page_can_read(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    broken = BrokenAssistant(assistant.retriever, assistant.generator, assistant.support)
+    with api_server(broken, tmp_path / "broken.sqlite3") as server:
+        response = ask(server, server.partner().key, headers={"X-Request-ID": "req-500"})
+    assert response.status_code == 500
+    assert response.json() == {"error_code": "internal_error", "detail": "The assistant ran into a problem."}
+    assert response.headers["access-control-allow-origin"] == PARTNER_ORIGIN  # not an opaque CORS error
+    assert response.headers["x-request-id"] == "req-500"
+    assert "hunter2" not in response.text

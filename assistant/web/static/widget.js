@@ -728,6 +728,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
         apiBase,
         title: (d.title || '').trim() || STRINGS[lang].defaultTitle,
         greeting: (d.greeting || '').trim() || STRINGS[lang].defaultGreeting,
+        pageGreeting: !!(d.greeting || '').trim(),
         primary: validPrimary,
         position: d.position === 'left' ? 'left' : 'right',
       };
@@ -749,6 +750,27 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
       this._build();
       this._built = true;
       this._restore();
+      if (!this._cfg.pageGreeting) this._loadPartnerGreeting();
+    }
+
+    /** The partner's own greeting (set on the server), unless the page gives one. Best effort:
+     * any failure keeps the default greeting. */
+    async _loadPartnerGreeting() {
+      try {
+        const res = await fetch(`${this._cfg.apiBase}/v1/widget/config`, {
+          headers: { 'X-Partner-Key': this._cfg.partner },
+          credentials: 'omit',
+        });
+        if (!res.ok) return;
+        const data = await res.json();
+        const greeting = typeof data.greeting === 'string' ? data.greeting.trim().slice(0, 500) : '';
+        if (!greeting) return;
+        this._cfg.greeting = greeting;
+        const bubble = this._log && this._log.querySelector('[data-testid="greeting"] .bubble');
+        if (bubble) bubble.textContent = greeting;
+      } catch (_) {
+        /* offline or not allowed: the default greeting stays */
+      }
     }
 
     disconnectedCallback() {
