@@ -305,34 +305,43 @@ def _load_table(path: Path, text: str, doc_id: str) -> list[LoadedDocument]:
 def _registry_documents(
     path: Path, doc_id: str, rows: list[dict[str, str]], cols: list[str]
 ) -> list[LoadedDocument]:
-    """One document per city listing every partner, in both directions of each pair."""
+    """One document per city listing every partner, in both directions of each pair. Spellings
+    that differ only in accents, case or punctuation (Bagnères-de-Bigorre / Bagneres-de-Bigorre)
+    are one city: one document, every spelling kept in its text so a search finds either."""
     c1, k1, c2, k2 = cols
-    partners: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    spellings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    partners: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     for row in rows:
         a = ((row.get(c1) or "").strip(), (row.get(k1) or "").strip())
         b = ((row.get(c2) or "").strip(), (row.get(k2) or "").strip())
         if not a[0] or not b[0]:
             continue
         for host, partner in ((a, b), (b, a)):
+            key = f"{_slug(host[0])}-{_slug(host[1])}"  # the document id: one document per id
+            if host not in spellings[key]:
+                spellings[key].append(host)
             # the same partner city is sometimes listed twice with differently worded countries
-            if all(p[0].lower() != partner[0].lower() for p in partners[host]):
-                partners[host].append(partner)
+            partners[key].setdefault(_slug(partner[0]), partner)
     if not partners:
         raise BadFileError(str(path), f"has no complete city pairs in columns {', '.join(cols)}")
     docs = []
-    for (city, country), others in sorted(partners.items()):
+    for key in sorted(partners):
+        # the most accented spelling is usually the proper one (Bagnères rather than Bagneres)
+        city, country = max(spellings[key], key=lambda s: sum(not ch.isascii() for ch in s[0] + s[1]))
+        others = list(partners[key].values())
         where = f"{city} ({country})" if country else city
         names = "; ".join(f"{o} ({oc})" if oc else o for o, oc in others)
         lines = [
             f"{where} has {len(others)} twin town and sister city partnership"
             f"{'s' if len(others) != 1 else ''} (partner cities, villes jumelées): {names}.",
         ]
-        lines += [
-            f"{where} is twinned with {o}{f' ({oc})' if oc else ''}." for o, oc in others
-        ]
+        variants = sorted({c for c, _ in spellings[key]} - {city})
+        if variants:
+            lines.append(f"{city} is also written {', '.join(variants)}.")
+        lines += [f"{where} is twinned with {o}{f' ({oc})' if oc else ''}." for o, oc in others]
         docs.append(
             LoadedDocument(
-                doc_id=f"{doc_id}/{_slug(city)}-{_slug(country)}",
+                doc_id=f"{doc_id}/{key}",
                 title=f"Sister cities of {where}",
                 text="\n".join(lines),
                 source=str(path),

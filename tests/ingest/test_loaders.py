@@ -82,6 +82,27 @@ def test_partnership_registry_becomes_one_document_per_city_listing_partners_bot
     assert "Besançon" in by_id["programs/registry/kuopio-finland"].text
 
 
+def test_registry_city_spelt_with_and_without_accents_is_one_document_with_all_partners(tmp_path: Path) -> None:
+    path = tmp_path / "twins.csv"
+    path.write_text(
+        "city1,country1,city2,country2\n"
+        "Bagnères-de-Bigorre,France,Tarazona,Spain\n"
+        "Bagneres-de-Bigorre,France,Walldürn,Germany\n"
+        "Tarazona,Spain,Bagneres-de-Bigorre,France\n",
+        encoding="utf-8",
+    )
+    docs = load_file(path, tmp_path).documents
+    ids = [d.doc_id for d in docs]
+    assert len(ids) == len(set(ids))  # one id per city: nothing dropped as a duplicate at ingest
+    bagneres = next(d for d in docs if d.doc_id == "twins/bagneres-de-bigorre-france")
+    assert bagneres.title == "Sister cities of Bagnères-de-Bigorre (France)"
+    assert "2 twin town and sister city partnerships" in bagneres.text  # Tarazona counted once
+    assert "Walldürn" in bagneres.text and "Tarazona" in bagneres.text
+    assert "also written Bagneres-de-Bigorre" in bagneres.text
+    tarazona = next(d for d in docs if d.doc_id == "twins/tarazona-spain")
+    assert "1 twin town and sister city partnership " in tarazona.text
+
+
 def test_plain_csv_without_city_columns_becomes_one_document_per_row(tmp_path: Path) -> None:
     path = tmp_path / "programs.csv"
     path.write_text("name,deadline,amount\nSummer school Hanoi,15 April,800 EUR\nTeacher visit Porto,1 June,1200 EUR\n")
