@@ -117,7 +117,7 @@ class Assistant:
         if NOT_FOUND in raw and len(raw.replace(NOT_FOUND, "").strip(" .\n")) < 20:
             yield from self._refuse(language, started, retrieved, generated)
             return
-        answer = self._finalize(question, raw.replace(NOT_FOUND, ""), passages, language)
+        answer = self._finalize(names, raw.replace(NOT_FOUND, ""), passages, language)
         answer.timings_ms = _timings(started, retrieved, generated)
         yield StreamEvent("citations")
         yield StreamEvent("done", answer=answer)
@@ -147,10 +147,11 @@ class Assistant:
             return f"{previous[-1]} {question}"
         return question
 
-    def _finalize(self, question: str, raw: str, passages: list[Passage], language: str) -> Answer:
+    def _finalize(self, names: list[str], raw: str, passages: list[Passage], language: str) -> Answer:
         """Check each cited sentence against its passage, drop what is unsupported, refuse when
-        nothing supported remains or the cited passages never name what the question asks about,
-        and renumber the sources by first appearance."""
+        nothing supported remains or the cited passages never name what the question asks about
+        (`names`: the question's names known to the index), and renumber the sources by first
+        appearance."""
         sentences = parse_sentences(normalize_markers(raw, len(passages)))
         pairs = [(s.text, passages[m - 1].text) for s in sentences for m in s.markers]
         verdicts = iter(self.support.check(pairs))
@@ -176,7 +177,7 @@ class Assistant:
                 unsupported.append(sentence.text)
         cited = {m for s in kept for m in s.markers}
         about_something_else = not mentions_any(
-            self._known_names(question), [f"{passages[m - 1].title}\n{passages[m - 1].text}" for m in cited]
+            names, [f"{passages[m - 1].title}\n{passages[m - 1].text}" for m in cited]
         )
         if not cited or about_something_else:
             logger.info(

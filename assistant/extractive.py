@@ -123,7 +123,8 @@ class ExtractiveGenerator(Generator):
             [bool(language) and passages[c.passage - 1].language not in ("", language) for c in candidates]
         )
         semantic = np.clip(semantic, 0, 1)
-        match = np.where(cross, np.maximum(semantic, 0.5 * lexical + 0.5 * semantic), 0.5 * lexical + 0.5 * semantic)
+        blend = 0.5 * lexical + 0.5 * semantic
+        match = np.where(cross, np.maximum(semantic, blend), blend)
         # How relevant the whole passage is (its mean dense similarity, and its fused retrieval
         # score relative to the best passage): a short sentence that merely mentions the topic
         # should not beat the passage that is about it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,22 +83,24 @@ def ensure_index(
     settings: Any,
     encoders: dict[str, Any],
     client: Any,
-    records: list[dict[str, Any]],
+    records: Callable[[int, int], list[dict[str, Any]]],
     size: int,
     cache: Path,
 ) -> dict[str, Any]:
+    """The index of at least `size` chunks, reused when its build marker still matches, else
+    built from `records(chunk_size, chunk_overlap)` (only then called)."""
     from assistant.components import build_store
     from ingest.pipeline import run_ingest
 
     store = build_store(settings, encoders, client)
     marker = cache / f"built-{size}.json"
-    docs, chunks = store.counts()
     if is_current(store, marker):
+        docs, chunks = store.counts()
         return {"built": False, "build_s": 0.0, "documents": docs, "chunks": chunks}
     corpus = cache / f"synthetic-{size}.jsonl"
-    synthetic_corpus(records, size, corpus)
+    synthetic_corpus(records(store.spec.chunk_size, store.spec.chunk_overlap), size, corpus)
     started = time.perf_counter()
-    stats = run_ingest([corpus], build_store(settings, encoders, client), encoders, rebuild=True, progress=False)
+    stats = run_ingest([corpus], store, encoders, rebuild=True, progress=False)
     docs, chunks = store.counts()
     marker.write_text(json.dumps({"documents": docs, "chunks": chunks}), encoding="utf-8")
     return {
@@ -144,21 +147,21 @@ def run(
     client = chromadb.PersistentClient(
         path=str(cache_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
     )
-    records: list[dict[str, Any]] | None = None
+    loaded: list[dict[str, Any]] = []
+
+    def records(chunk_size: int, chunk_overlap: int) -> list[dict[str, Any]]:
+        """The distinct base documents, read once and only if some size has to be built."""
+        if not loaded:
+            loaded.extend(base_records(data_root, limit_docs, chunk_size, chunk_overlap))
+            print(f"base documents to repeat: {len(loaded)} ({sum(r['chunks'] for r in loaded)} chunks)")
+        return loaded
+
     # one vector cache for every size: each distinct passage is encoded once for the whole run
     caching = {name: CachingEncoder(enc) for name, enc in encoders.items()}
     results = []
     for size in sizes:
-        size_settings = settings.model_copy(
-            update={"collection": f"bench-c{size}", "generator": "extractive"}
-        )
-        from assistant.components import build_store
-
-        store = build_store(size_settings, encoders, client)
-        if records is None and not is_current(store, cache_dir / f"built-{size}.json"):
-            records = base_records(data_root, limit_docs, store.spec.chunk_size, store.spec.chunk_overlap)
-            print(f"base documents to repeat: {len(records)} ({sum(r['chunks'] for r in records)} chunks)")
-        index = ensure_index(size_settings, caching, client, records or [], size, cache_dir)
+        size_settings = settings.model_copy(update={"collection": f"bench-c{size}", "generator": "extractive"})
+        index = ensure_index(size_settings, caching, client, records, size, cache_dir)
         assistant = bench_assistant(size_settings, encoders, client, "extractive")
         figures = measure(assistant, questions, settings.top_k)
         results.append({"size": size, **index, **figures})
