@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 VENV := .venv/bin
 
-.PHONY: run test setup setup-test ingest serve eval-ci lint
+.PHONY: run test test-fast setup setup-test ingest serve eval-ci lint
 
 run: setup ingest serve
 
@@ -26,6 +26,10 @@ serve:
 
 test: setup-test
 	$(VENV)/python -m pytest -q
+
+# The unit tier: pure logic with deterministic fakes (no models, no Chroma), in seconds.
+test-fast:
+	$(VENV)/python -m pytest -q tests/unit
 
 lint:
 	$(VENV)/ruff check assistant ingest evals tests

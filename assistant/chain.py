@@ -1,10 +1,14 @@
-"""The answering core: question -> retrieval -> refusal gate -> generator -> checked, cited answer.
+"""The answering core: question -> retrieval -> refusal gate -> evidence -> generator -> checked,
+cited answer.
 
-`Assistant` takes its parts as arguments (retriever, generator, support checker) and reads no
-settings or environment. `answer()` returns an Answer; `stream()` yields events: `token`
-pieces as the generator writes them, then `citations`, then `done` with the final Answer, whose
-text is authoritative (sentences whose cited passage does not support them are removed after
-streaming).
+`Assistant` takes its parts as arguments (retriever, generator, support checker, refusal policy)
+and reads no settings or environment. `answer()` returns an Answer; `stream()` yields events:
+`token` pieces as the generator writes them, then `citations`, then `done` with the final Answer,
+whose text is authoritative (sentences whose cited passage does not support them are removed after
+streaming). `run()` also returns the Retrieval the answer came from (for evaluation).
+
+Where things are decided: refusals in assistant/refusal.py, citation numbering in
+assistant/citations.py (`number_sources`), what the model reads in assistant/evidence.py.
 """
 
 from __future__ import annotations
@@ -12,19 +16,30 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from assistant.citations import CitedSentence, MarkerStream, normalize_markers, parse_sentences, render
-from assistant.entities import mentions_all, mentions_any, question_entities
+from langchain_core.embeddings import Embeddings
+
+from assistant.citations import CitedSentence, MarkerStream, normalize_markers, number_sources, parse_sentences, render
 from assistant.errors import InvalidInputError
-from assistant.generators import Generator
+from assistant.evidence import (
+    DocumentPassage,
+    SentenceVectors,
+    best_chunk,
+    merge_by_document,
+    render_evidence,
+    score_sentences,
+    select_evidence,
+)
+from assistant.generators import GenerationInput, Generator
 from assistant.language import detect_language
-from assistant.models import Answer, Filters, Source, Timings, Turn
-from assistant.prompts import NOT_FOUND, refusal
-from assistant.retrieval import HybridRetriever, Passage
+from assistant.models import Answer, Filters, Timings, Turn
+from assistant.prompts import NOT_FOUND, partial_refusal, refusal
+from assistant.question import NO, YES, question_kind
+from assistant.refusal import RefusalPolicy
+from assistant.retrieval import HybridRetriever, Passage, Retrieval
 from assistant.support import SupportChecker
-from assistant.tokenize import keyword_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +49,18 @@ class StreamEvent:
     kind: Literal["token", "citations", "done"]
     text: str = ""
     answer: Answer | None = None
+    retrieval: Retrieval | None = None
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_question_chars: int = 2000
-    max_history_turns: int = 20
-    min_relevance: float = 0.46
-    min_relevance_crosslingual: float = 0.35
+    max_question_chars: int
+    max_history_turns: int
+    top_k: int
+    evidence_chars: int  # what a model reads of the passages, in characters
+
+
+_LEADS = {word.lower() for word in (*YES.values(), *NO.values())}
 
 
 class Assistant:
@@ -50,63 +69,90 @@ class Assistant:
         retriever: HybridRetriever,
         generator: Generator,
         support: SupportChecker,
-        limits: Limits | None = None,
-        top_k: int = 5,
+        policy: RefusalPolicy,
+        limits: Limits,
+        encoder: Embeddings | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.support = support
-        self.limits = limits or Limits()
-        self.top_k = top_k
+        self.policy = policy
+        self.limits = limits
+        self.encoder = encoder  # multilingual: sentence vectors for evidence and support
 
     def answer(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Answer:
-        final: Answer | None = None
-        for event in self.stream(question, history, filters):
+        return self.run(question, history, filters)[0]
+
+    def run(
+        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None, depth: int = 0
+    ) -> tuple[Answer, Retrieval]:
+        """The answer and the retrieval it came from (ranked `depth` deep, at least top_k)."""
+        for event in self.stream(question, history, filters, depth=depth):
             if event.kind == "done":
-                final = event.answer
-        assert final is not None
-        return final
+                assert event.answer is not None
+                assert event.retrieval is not None
+                return event.answer, event.retrieval
+        raise AssertionError("stream ended without a done event")
+
+    def warm(self) -> None:
+        """Load every model and index cache the first question would otherwise wait for."""
+        for encoder in self.retriever.encoders.values():
+            encoder.embed_query("warm-up")
+        self.retriever.snapshot()
+        self.generator.warm()
 
     def stream(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        depth: int = 0,
     ) -> Iterator[StreamEvent]:
         started = time.perf_counter()
-        question = self._validate(question, history or [])
         history = list(history or [])
+        question = self._validate(question, history)
         language = detect_language(question)
-
-        passages = self.retriever.retrieve(self._retrieval_query(question, history), self.top_k, filters)
-        retrieved = time.perf_counter()
-        evidence = max((p.relevance for p in passages), default=0.0)
-        # Cosines between a question and a passage in another language run lower than within one
-        # language, so each passage is held to the threshold of its language pair.
-        strong = any(
-            p.relevance
-            >= (self.limits.min_relevance if p.language == language else self.limits.min_relevance_crosslingual)
-            for p in passages
+        ranked = self.retriever.search(
+            standalone_query(question, history), max(depth, self.limits.top_k), filters
         )
-        names = self._known_names(question)
-        # Cross-lingual pairs score lower cosines; a passage naming everything the question names
-        # is evidence enough to try (the support check and near-miss guard still apply).
-        named = bool(names) and any(mentions_all(names, f"{p.title}\n{p.text}") for p in passages)
-        logger.info("retrieved n=%s evidence=%.3f named=%s lang=%s", len(passages), evidence, named, language)
-        if not strong and not named:
-            yield from self._refuse(language, started, retrieved, retrieved)
+        ranked = replace(ranked, language=language)
+        retrieval = ranked.top(self.limits.top_k)
+        retrieved = time.perf_counter()
+        passages = retrieval.passages
+        logger.info(
+            "retrieved n=%s evidence=%.3f lang=%s",
+            len(passages), max((p.relevance for p in passages), default=0.0), language,
+        )
+        if not self.policy.has_evidence(retrieval):
+            yield from self._refuse(ranked, None, started, retrieved, retrieved)
             return
 
+        kind = question_kind(question)
+        documents = merge_by_document(passages)
+        passages = [d.passage for d in documents]
+        vectors = SentenceVectors(self.encoder)
+        scored = score_sentences(question, passages, vectors, retrieval.query_vectors.get("use"))
+        selected = select_evidence(scored, len(passages), self.limits.evidence_chars, per_passage=8)
+        request = GenerationInput(
+            question=question, language=language, kind=kind, passages=passages,
+            evidence=[render_evidence(chosen, _sentence_count(scored, i + 1)) for i, chosen in enumerate(selected)],
+            history=history, query_vector=retrieval.query_vectors.get("use"), sentences=vectors, scored=scored,
+        )
         marker_stream = MarkerStream(len(passages))
         raw = ""
-        held = ""  # output is held back until it cannot be the NOT_FOUND signal
-        for piece in self.generator.stream(question, language, passages, history):
+        held: str | None = ""  # output is held back until it cannot be the NOT_FOUND signal
+        first_token: float | None = None
+        for piece in self.generator.stream(request):
             raw += piece
             if held is not None:
                 held += piece
                 probe = held.strip()
                 if NOT_FOUND.startswith(probe) or probe.startswith(NOT_FOUND):
                     continue
-                piece, held = held, None  # type: ignore[assignment]
+                piece, held = held, None
             out = marker_stream.feed(piece)
             if out:
+                first_token = first_token or time.perf_counter()
                 yield StreamEvent("token", out)
         generated = time.perf_counter()
         if held is None:
@@ -114,13 +160,16 @@ class Assistant:
             if tail:
                 yield StreamEvent("token", tail)
 
-        if NOT_FOUND in raw and len(raw.replace(NOT_FOUND, "").strip(" .\n")) < 20:
-            yield from self._refuse(language, started, retrieved, generated)
+        if self.policy.said_not_found(raw):
+            yield from self._refuse(ranked, retrieval, started, retrieved, generated)
             return
-        answer = self._finalize(names, raw.replace(NOT_FOUND, ""), passages, language)
-        answer.timings_ms = _timings(started, retrieved, generated)
+        answer, unsupported = self._finalize(raw.replace(NOT_FOUND, ""), request, retrieval, documents, vectors)
+        if answer is None:
+            yield from self._refuse(ranked, retrieval, started, retrieved, generated, unsupported)
+            return
+        answer.timings_ms = _timings(started, retrieved, generated, first_token)
         yield StreamEvent("citations")
-        yield StreamEvent("done", answer=answer)
+        yield StreamEvent("done", answer=answer, retrieval=ranked)
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -138,109 +187,119 @@ class Assistant:
             )
         return question
 
-    @staticmethod
-    def _retrieval_query(question: str, history: list[Turn]) -> str:
-        """A short follow-up ("and their students?") is searched together with the previous
-        user question, so the topic carries over."""
-        previous = [t.content for t in history if t.role == "user"]
-        if previous and len(question.split()) <= 12:
-            return f"{previous[-1]} {question}"
-        return question
-
-    def _finalize(self, names: list[str], raw: str, passages: list[Passage], language: str) -> Answer:
-        """Check each cited sentence against its passage, drop what is unsupported, refuse when
-        nothing supported remains or the cited passages never name what the question asks about
-        (`names`: the question's names known to the index), and renumber the sources by first
-        appearance."""
+    def _finalize(
+        self,
+        raw: str,
+        request: GenerationInput,
+        retrieval: Retrieval,
+        documents: list[DocumentPassage],
+        vectors: SentenceVectors,
+    ) -> tuple[Answer | None, list[str]]:
+        """Check each cited sentence against its passage, drop what is unsupported, and number
+        the sources. The answer is None when nothing supported remains or the cited passages never
+        name what the question asks about (the caller refuses); the list holds what was dropped."""
+        passages = request.passages
         sentences = parse_sentences(normalize_markers(raw, len(passages)))
+        lead = _lead(sentences)
         pairs = [(s.text, passages[m - 1].text) for s in sentences for m in s.markers]
-        verdicts = iter(self.support.check(pairs))
+        verdicts = iter(self.support.check(pairs, vectors))
         kept: list[CitedSentence] = []
         unsupported: list[str] = []
         for sentence in sentences:
-            if not sentence.markers:
-                # Small models often forget the markers: cite the passage that supports the
-                # sentence, or keep it as connective text without a source.
-                repaired = self._supporting_passage(sentence.text, passages)
-                sentence.markers = [repaired] if repaired is not None else []
-                kept.append(sentence)
+            if sentence is lead:
                 continue
-            sentence.markers = [m for m in sentence.markers if next(verdicts)]
-            if not sentence.markers:
-                # Small models often cite the wrong number: cite the passage that does support it.
-                repaired = self._supporting_passage(sentence.text, passages)
-                if repaired is not None:
-                    sentence.markers = [repaired]
-            if sentence.markers:
+            checked = [m for m in sentence.markers if next(verdicts)]
+            if sentence.end == "?" or sentence.end == "？":
+                # A question is not an answer (small models sometimes echo the question).
+                unsupported.append(sentence.text)
+                continue
+            if not checked:
+                # Small models forget markers or cite the wrong number: cite the passage that
+                # supports the sentence, or drop it.
+                repaired = self._supporting_passage(sentence.text, passages, vectors)
+                checked = [repaired] if repaired is not None else []
+            sentence.markers = checked
+            if checked:
                 kept.append(sentence)
             else:
                 unsupported.append(sentence.text)
-        cited = {m for s in kept for m in s.markers}
-        about_something_else = not mentions_any(
-            names, [f"{passages[m - 1].title}\n{passages[m - 1].text}" for m in cited]
-        )
-        if not cited or about_something_else:
+        cited = [passages[m - 1] for m in dict.fromkeys(m for s in kept for m in s.markers)]
+        near_miss = bool(cited) and self.policy.near_miss(retrieval.known_names, cited)
+        if not cited or near_miss:
             logger.info(
-                "refusing: supported=%s near_miss=%s n_unsupported=%s",
-                bool(cited), about_something_else, len(unsupported),
+                "refusing: supported=%s near_miss=%s n_unsupported=%s", bool(cited), near_miss, len(unsupported)
             )
-            return Answer(
-                answer=refusal(language), citations=[], refused=True, language=language,
-                generator=self.generator.name, unsupported=unsupported,
-            )
-        numbering: dict[int, int] = {}
-        for sentence in kept:
-            for m in sentence.markers:
-                numbering.setdefault(m, len(numbering) + 1)
-        citations = [
-            _source(number, passages[passage - 1])
-            for passage, number in sorted(numbering.items(), key=lambda kv: kv[1])
-        ]
-        return Answer(
-            answer=render(kept, numbering), citations=citations, refused=False, language=language,
+            return None, unsupported
+        if lead is not None:
+            kept.insert(0, lead)
+        numbering, citations = number_sources(kept, passages, lambda m, text: best_chunk(documents[m - 1], text))
+        answer = Answer(
+            answer=render(kept, numbering), citations=citations, refused=False, language=request.language,
             generator=self.generator.name, unsupported=unsupported,
         )
+        return answer, unsupported
 
-    def _known_names(self, question: str) -> list[str]:
-        """Names in the question that occur somewhere in the index. Only those can tell one
-        programme from another; a capitalised word the corpus never uses (every German noun, a
-        name in another script) says nothing about which passage is right."""
-        vocabulary = self.retriever.snapshot().keyword.vocab
-        return [
-            name
-            for name in question_entities(question)
-            if all(token in vocabulary for token in keyword_tokens(name, drop_stopwords=False))
-        ]
-
-    def _supporting_passage(self, claim: str, passages: list[Passage]) -> int | None:
-        verdicts = self.support.check([(claim, p.text) for p in passages])
+    def _supporting_passage(self, claim: str, passages: list[Passage], vectors: SentenceVectors) -> int | None:
+        verdicts = self.support.check([(claim, p.text) for p in passages], vectors)
         return next((i for i, ok in enumerate(verdicts, start=1) if ok), None)
 
-    def _refuse(self, language: str, started: float, retrieved: float, generated: float) -> Iterator[StreamEvent]:
-        text = refusal(language)
+    def _refuse(
+        self,
+        ranked: Retrieval,
+        retrieval: Retrieval | None,
+        started: float,
+        retrieved: float,
+        generated: float,
+        unsupported: list[str] | None = None,
+    ) -> Iterator[StreamEvent]:
+        """A refusal in the question's language. When the documents are about what was asked
+        (a passage names everything the question names), say so and cite that passage."""
+        language = ranked.language
+        topic = self.policy.topic(retrieval) if retrieval is not None else None
+        citations = []
+        if topic is not None:
+            text = partial_refusal(language, topic.title)
+            _, citations = number_sources([CitedSentence(text, [1])], [topic])
+        else:
+            text = refusal(language)
         yield StreamEvent("token", text)
         yield StreamEvent("citations")
         yield StreamEvent(
             "done",
             answer=Answer(
-                answer=text, citations=[], refused=True, language=language, generator=self.generator.name,
-                timings_ms=_timings(started, retrieved, generated),
+                answer=text, citations=citations, refused=True, language=language, generator=self.generator.name,
+                timings_ms=_timings(started, retrieved, generated, None), unsupported=unsupported or [],
             ),
+            retrieval=ranked,
         )
 
 
-def _source(number: int, passage: Passage) -> Source:
-    return Source(
-        n=number, doc_id=passage.doc_id, title=passage.title, source=passage.url or passage.source,
-        url=passage.url, date=passage.date, language=passage.language, quote=passage.text,
-        score=round(passage.score, 6), chunk_id=passage.chunk_id,
-    )
+def standalone_query(question: str, history: list[Turn]) -> str:
+    """The question to search for. A short follow-up ("and their students?") is searched together
+    with the previous user question, so the topic carries over."""
+    previous = [t.content for t in history if t.role == "user"]
+    if previous and len(question.split()) <= 12:
+        return f"{previous[-1]} {question}"
+    return question
 
 
-def _timings(started: float, retrieved: float, generated: float) -> Timings:
+def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
+    """A first sentence that is only a yes/no word ("Yes.", "Non.") leads the answer."""
+    if sentences and sentences[0].text.strip().rstrip(",").lower() in _LEADS:
+        sentences[0].markers = []
+        return sentences[0]
+    return None
+
+
+def _sentence_count(scored: list, passage: int) -> int:
+    return sum(1 for s in scored if s.passage == passage)
+
+
+def _timings(started: float, retrieved: float, generated: float, first_token: float | None) -> Timings:
     now = time.perf_counter()
     return Timings(
         retrieve=round((retrieved - started) * 1000, 1),
         generate=round((generated - retrieved) * 1000, 1),
         total=round((now - started) * 1000, 1),
+        first_token=round((first_token - started) * 1000, 1) if first_token else None,
     )

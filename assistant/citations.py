@@ -4,13 +4,25 @@ rebuilding the answer from checked sentences. The application owns the numbering
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from assistant.models import Quote, Source
 from assistant.sentences import split_sentences
 
+if TYPE_CHECKING:
+    from assistant.retrieval import Passage
+
+MARKER = re.compile(r"\s*\[(\d+)\]")
 _GROUP = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _TRAILING = re.compile(r"((?:\s*\[\d+\])+)\s*([.!?。！？]*)\s*$")
+
+
+def strip_markers(text: str) -> str:
+    """The text without its [n] markers."""
+    return MARKER.sub("", text).strip()
 
 
 def normalize_markers(text: str, n_passages: int) -> str:
@@ -35,7 +47,7 @@ class CitedSentence:
 def parse_sentences(text: str) -> list[CitedSentence]:
     out: list[CitedSentence] = []
     for sentence in split_sentences(text):
-        markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
+        markers = [int(m) for m in MARKER.findall(sentence)]
         match = _TRAILING.search(sentence)
         end = match.group(2) if match else ""
         if not end:
@@ -51,7 +63,7 @@ def parse_sentences(text: str) -> list[CitedSentence]:
 def render(sentences: list[CitedSentence], numbering: dict[int, int]) -> str:
     parts = []
     for s in sentences:
-        marks = "".join(f"[{numbering[m]}]" for m in s.markers if m in numbering)
+        marks = "".join(dict.fromkeys(f"[{numbering[m]}]" for m in s.markers if m in numbering))
         parts.append(f"{s.text} {marks}{s.end}" if marks else f"{s.text}{s.end}")
     return " ".join(parts).strip()
 
@@ -92,3 +104,36 @@ class MarkerStream:
             return f"[{self.numbering[passage]}]"
 
         return re.sub(r"\[(\d+)\]", number, text)
+
+
+def number_sources(
+    sentences: list[CitedSentence],
+    passages: list[Passage],
+    quote_for: Callable[[int, str], Passage] | None = None,
+) -> tuple[dict[int, int], list[Source]]:
+    """Number the cited documents by first appearance: every passage of one document shares the
+    document's number, and the document's source lists each quoted chunk once (`quote_for(m,
+    sentence)` picks the chunk of passage m that a sentence quotes; default the passage itself).
+    Returns (passage position -> source number, the sources in number order)."""
+    by_doc: dict[str, int] = {}
+    numbering: dict[int, int] = {}
+    sources: list[Source] = []
+    for sentence in sentences:
+        for m in sentence.markers:
+            passage = passages[m - 1]
+            chunk = quote_for(m, sentence.text) if quote_for is not None else passage
+            number = by_doc.get(passage.doc_id)
+            if number is None:
+                number = by_doc[passage.doc_id] = len(by_doc) + 1
+                sources.append(
+                    Source(
+                        n=number, doc_id=passage.doc_id, title=passage.title, source=passage.url or passage.source,
+                        url=passage.url, date=passage.date, language=passage.language, quote=chunk.text,
+                        score=round(passage.score, 6), chunk_id=chunk.chunk_id, passages=[],
+                    )
+                )
+            source = sources[number - 1]
+            if all(q.chunk_id != chunk.chunk_id for q in source.passages):
+                source.passages.append(Quote(chunk_id=chunk.chunk_id, quote=chunk.text))
+            numbering[m] = number
+    return numbering, sources

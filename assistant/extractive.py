@@ -1,82 +1,86 @@
 """Extractive generator: answers by quoting the passage sentences that best answer the question.
 
-No model. It scores every sentence of the retrieved passages by the question's IDF-weighted
-terms it contains and by multilingual semantic similarity, checks that the best sentence has
-the kind of fact the question asks for (a number for "how many", a date for "when"), and
-returns up to two sentences with their [n] markers, or NOT_FOUND.
+No model. Every sentence of the retrieved passages is scored by the question's IDF-weighted
+terms it contains and by multilingual semantic similarity (assistant.evidence, vectors shared
+with the rest of the answer), the best sentence must hold the kind of fact the question asks
+for (a number for "how many", a date for "when"), and up to two sentences are returned with
+their [n] markers, or NOT_FOUND. A sentence that introduces a list brings the list's items.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
-from assistant.generators import Generator, neutralize_instructions
-from assistant.models import Turn
+from assistant.evidence import ScoredSentence, SentenceVectors, score_sentences
+from assistant.generators import GenerationInput, Generator
 from assistant.prompts import NOT_FOUND
 from assistant.retrieval import Passage
-from assistant.sentences import split_sentences
-from assistant.tokenize import keyword_tokens
 
-_ASKS_NUMBER = re.compile(
-    r"\b(how\s+many|how\s+much|number\s+of|combien|wie\s+viele?|wieviele|cu[aá]nt[oa]s?|quant[oa]s?)\b|多少|几",
-    re.IGNORECASE,
-)
-_ASKS_DATE = re.compile(
-    r"\b(when|what\s+year|which\s+year|what\s+date|deadlines?|due\s+date|quand|en\s+quelle\s+ann[ée]e|"
-    r"quelle\s+date|date\s+limite|wann|frist|cu[aá]ndo|plazo|fecha\s+l[ií]mite)\b|什么时候|哪一年|何时|截止",
-    re.IGNORECASE,
-)
+# Number words that are not also articles or pronouns ("one of", "un voyage").
 _HAS_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
-    r"million|billion|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille)\b",
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|"
+    r"million|billion|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|zwei|drei|vier|"
+    r"dos|tres|cuatro|cinco)\b|[两三四五六七八九十百千万亿]",
     re.IGNORECASE,
 )
+_ASKS_YEAR = re.compile(r"\b(what|which|in\s+what)\s+year\b|\bquelle\s+ann[ée]e\b|\bwelchem\s+jahr\b|"
+                        r"\bqu[eé]\s+a[ñn]o\b|哪一年|哪年", re.IGNORECASE)
+_HAS_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _HAS_DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|"
     r"november|december|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
     r"décembre)\b|年|月",
     re.IGNORECASE,
 )
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")
 
 
 @dataclass
 class _Candidate:
-    passage: int  # 1-based
-    position: int
-    text: str
+    sentence: ScoredSentence
     score: float  # match plus priors: used for ranking
-    match: float = 0.0  # how well the sentence itself answers: used for the threshold
+    match: float  # how well the sentence itself answers: used for the threshold
+
+    @property
+    def passage(self) -> int:
+        return self.sentence.passage
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
 
 
 class ExtractiveGenerator(Generator):
     name = "extractive"
 
-    def __init__(self, encoder: Embeddings | None, min_score: float = 0.3, max_sentences: int = 2) -> None:
-        self.encoder = encoder
+    def __init__(self, min_score: float = 0.3, max_sentences: int = 2) -> None:
         self.min_score = min_score
         self.max_sentences = max_sentences
 
-    def stream(
-        self, question: str, language: str, passages: list[Passage], history: list[Turn]
-    ) -> Iterator[str]:
-        yield self.answer(question, passages, language)
+    def stream(self, request: GenerationInput) -> Iterator[str]:
+        yield self.answer(request)
 
-    def answer(self, question: str, passages: list[Passage], language: str = "") -> str:
-        candidates = self._score(question, passages, language)
+    def answer(self, request: GenerationInput) -> str:
+        vectors = request.sentences if isinstance(request.sentences, SentenceVectors) else SentenceVectors(None)
+        scored = request.scored
+        if scored is None:
+            scored = score_sentences(request.question, request.passages, vectors, request.query_vector)
+        candidates = self._rank(scored, request)
         if not candidates:
             return NOT_FOUND
-        wants_number = bool(_ASKS_NUMBER.search(question))
-        wants_date = bool(_ASKS_DATE.search(question))
+        wants_number = request.kind == "number"
+        wants_date = request.kind == "date"
+        wants_year = bool(_ASKS_YEAR.search(request.question))
         typed = [
             c
             for c in candidates
-            if (not wants_number or _HAS_NUMBER.search(c.text)) and (not wants_date or _HAS_DATE.search(c.text))
+            if (not wants_number or _HAS_NUMBER.search(c.text))
+            and (not wants_date or _HAS_DATE.search(c.text))
+            and (not wants_year or _HAS_YEAR.search(c.text))
         ]
         # A sentence stating the kind of fact asked for (digits for "how many", a date for "when")
         # beats one that merely repeats the question's words.
@@ -88,57 +92,70 @@ class ExtractiveGenerator(Generator):
         if not typed:
             return NOT_FOUND
         best = typed[0]
+        if request.kind == "list":
+            lead = _list_lead(best.sentence, scored)
+            items = _list_items(lead, scored) if lead is not None else []
+            if lead is not None and items:
+                return _cite(f"{lead.text.rstrip(':').rstrip()}: {'; '.join(items)}", lead.passage)
         chosen = [best]
         for cand in typed[1:]:
             if len(chosen) >= self.max_sentences:
                 break
             if cand.score >= 0.85 * best.score and cand.text != best.text:
                 chosen.append(cand)
-        chosen.sort(key=lambda c: (c.passage, c.position))
+        chosen.sort(key=lambda c: (c.passage, c.sentence.position))
         return " ".join(_cite(c.text, c.passage) for c in chosen)
 
-    def _score(self, question: str, passages: list[Passage], language: str = "") -> list[_Candidate]:
-        candidates: list[_Candidate] = []
-        for n, passage in enumerate(passages, start=1):
-            for position, sentence in enumerate(split_sentences(neutralize_instructions(passage.text))):
-                if _is_statement(sentence):
-                    candidates.append(_Candidate(n, position, sentence, 0.0))
-        if not candidates:
-            return []
-        q_tokens = set(keyword_tokens(question))
-        sentence_tokens = [set(keyword_tokens(c.text)) for c in candidates]
-        # IDF over the candidate sentences: words every sentence shares carry no signal.
-        n = len(candidates)
-        idf = {t: math.log(1 + n / (1 + sum(t in s for s in sentence_tokens))) for t in q_tokens}
-        total = sum(idf.values()) or 1.0
-        lexical = np.array([sum(idf[t] for t in q_tokens & s) / total for s in sentence_tokens])
-        if self.encoder is not None:
-            vectors = np.asarray(self.encoder.embed_documents([question] + [c.text for c in candidates]))
-            semantic = vectors[1:] @ vectors[0]
-        else:
-            semantic = np.zeros(n)
-        # Across languages only names and numbers can match word for word: there the multilingual
-        # similarity alone says how well a sentence answers.
-        cross = np.array(
-            [bool(language) and passages[c.passage - 1].language not in ("", language) for c in candidates]
-        )
-        semantic = np.clip(semantic, 0, 1)
-        blend = 0.5 * lexical + 0.5 * semantic
-        match = np.where(cross, np.maximum(semantic, blend), blend)
+    def _rank(self, scored: list[ScoredSentence], request: GenerationInput) -> list[_Candidate]:
+        passages = request.passages
+        language = request.language
         # How relevant the whole passage is (its mean dense similarity, and its fused retrieval
         # score relative to the best passage): a short sentence that merely mentions the topic
         # should not beat the passage that is about it.
-        top = max(passages[0].score, 1e-9)
-        prior = np.array(
-            [
-                0.4 * _passage_similarity(passages[c.passage - 1]) + 0.3 * max(passages[c.passage - 1].score, 0) / top
-                for c in candidates
-            ]
-        )
-        for cand, m, p in zip(candidates, match, prior, strict=True):
-            cand.match = float(m)
-            cand.score = float(m + p)
-        return sorted(candidates, key=lambda c: c.score, reverse=True)
+        top = max(passages[0].score, 1e-9) if passages else 1.0
+        out: list[_Candidate] = []
+        for sentence in scored:
+            if not _is_statement(sentence.text):
+                continue
+            passage = passages[sentence.passage - 1]
+            # Across languages only names and numbers can match word for word: there the
+            # multilingual similarity alone says how well a sentence answers.
+            cross = bool(language) and passage.language not in ("", language)
+            match = max(sentence.semantic, sentence.match) if cross else sentence.match
+            prior = 0.4 * _passage_similarity(passage) + 0.3 * max(passage.score, 0) / top
+            out.append(_Candidate(sentence, match + prior, match))
+        return sorted(out, key=lambda c: c.score, reverse=True)
+
+
+def _list_lead(best: ScoredSentence, scored: list[ScoredSentence]) -> ScoredSentence | None:
+    """The sentence introducing the list `best` belongs to (or `best` itself when it ends with a
+    colon)."""
+    if best.text.rstrip().endswith(":"):
+        return best
+    if not _LIST_ITEM.match(best.text):
+        return None
+    same = {s.position: s for s in scored if s.passage == best.passage}
+    position = best.position - 1
+    while position in same and _LIST_ITEM.match(same[position].text):
+        position -= 1
+    lead = same.get(position)
+    return lead if lead is not None and lead.text.rstrip().endswith(":") else None
+
+
+def _list_items(lead: ScoredSentence, scored: list[ScoredSentence]) -> list[str]:
+    """The items of the list a sentence introduces ("... several key domains:" then "- Art and
+    Heritage: ..."): each item's head before its colon, or the whole item when it has none."""
+    if not lead.text.rstrip().endswith(":"):
+        return []
+    following = [s for s in scored if s.passage == lead.passage and s.position > lead.position]
+    items: list[str] = []
+    for sentence in sorted(following, key=lambda s: s.position):
+        if sentence.position != lead.position + 1 + len(items) or not _LIST_ITEM.match(sentence.text):
+            break
+        body = _LIST_ITEM.sub("", sentence.text).strip()
+        head = body.split(":", 1)[0].strip() if ":" in body[:80] else body.rstrip(".;")
+        items.append(head)
+    return items if len(items) >= 2 else []
 
 
 def _passage_similarity(passage: Passage) -> float:

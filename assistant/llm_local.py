@@ -1,4 +1,9 @@
-"""A LangChain chat model over llama.cpp (llama-cpp-python), running a local GGUF file."""
+"""A LangChain chat model over llama.cpp (llama-cpp-python), running a local GGUF file.
+
+llama-cpp-python keeps the tokens of the last prompt evaluated and reuses the longest common
+prefix, so a fixed system prompt is evaluated once per process (`warm()` does it at start-up).
+`response_format` (passed through `stream(..., response_format=...)`) constrains decoding to a
+JSON schema with a grammar; generation stops when the JSON is complete."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ class LlamaCppChatModel(BaseChatModel):
     model_path: str
     n_ctx: int = 4096
     n_threads: int = 2
+    n_batch: int = 512
     max_tokens: int = 320
     temperature: float = 0.0
     seed: int = 7
@@ -38,7 +44,7 @@ class LlamaCppChatModel(BaseChatModel):
 
             self._llama = Llama(
                 model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                seed=self.seed, verbose=False,
+                n_threads_batch=self.n_threads, n_batch=self.n_batch, seed=self.seed, verbose=False,
             )
         return self._llama
 
@@ -57,10 +63,11 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         # llama.cpp contexts are not thread-safe: one generation at a time per model.
+        extra = {"response_format": kwargs["response_format"]} if kwargs.get("response_format") else {}
         with self._lock:
             stream = self._model().create_chat_completion(
                 messages=self._messages(messages), stream=True, temperature=self.temperature,
-                max_tokens=self.max_tokens, stop=stop,
+                max_tokens=self.max_tokens, stop=stop, **extra,
             )
             for part in stream:
                 delta = part["choices"][0].get("delta", {}).get("content")
@@ -69,3 +76,8 @@ class LlamaCppChatModel(BaseChatModel):
                     if run_manager:
                         run_manager.on_llm_new_token(delta, chunk=chunk)
                     yield chunk
+
+    def warm(self, messages: list[BaseMessage]) -> None:
+        """Load the model and evaluate `messages` (the fixed system prompt) into the KV cache."""
+        with self._lock:
+            self._model().create_chat_completion(messages=self._messages(messages), max_tokens=1)

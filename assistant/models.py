@@ -29,8 +29,16 @@ class Filters(BaseModel):
         return not (self.languages or self.sources or self.date_from or self.date_to)
 
 
+class Quote(BaseModel):
+    """One cited passage of a source document."""
+
+    chunk_id: str
+    quote: str
+
+
 class Source(BaseModel):
-    """A numbered source: what an inline [n] marker in the answer points to."""
+    """A numbered source document: what an inline [n] marker in the answer points to. Each cited
+    passage of the document is listed once in `passages`; `quote`/`chunk_id` are the first."""
 
     n: int
     doc_id: str
@@ -42,12 +50,14 @@ class Source(BaseModel):
     quote: str = Field(description="The passage that supports the cited sentences.")
     score: float = Field(description="Retrieval score of the passage (higher is better).")
     chunk_id: str
+    passages: list[Quote] = Field(default_factory=list)
 
 
 class Timings(BaseModel):
     retrieve: float = 0.0
     generate: float = 0.0
     total: float = 0.0
+    first_token: float | None = Field(default=None, description="Time to the first streamed answer text.")
 
 
 class Answer(BaseModel):

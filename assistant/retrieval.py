@@ -1,5 +1,7 @@
-"""Hybrid retrieval: dense search in each encoder's Chroma collection plus BM25, fused by
-weighted reciprocal-rank fusion, with metadata filters (language, source, date)."""
+"""Hybrid retrieval: dense search in each encoder's Chroma collection plus BM25, fused by summed
+z-scores (see HybridRetriever), with metadata filters (language, source, date). `search()` returns
+one `Retrieval` that carries everything later steps need (passages, the question's language, its
+query vectors, the names it mentions that the index knows), so nothing reaches back in here."""
 
 from __future__ import annotations
 
@@ -18,15 +20,14 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.entities import question_entities
 from assistant.keyword import KeywordIndex
 from assistant.language import detect_language
 from assistant.models import Filters
 from assistant.store import ChunkStore, DocRecord
+from assistant.tokenize import keyword_tokens
 
 logger = logging.getLogger(__name__)
-
-KEYWORD = "keyword"
-
 
 @dataclass
 class Passage:
@@ -40,8 +41,21 @@ class Passage:
     text: str
     score: float = 0.0  # fused score, for ordering
     relevance: float = 0.0  # calibrated 0-1 evidence strength, for the refusal gate
-    ranks: dict[str, int] = field(default_factory=dict)
     similarities: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Retrieval:
+    """What one search found, handed from retrieval to answering."""
+
+    query: str
+    language: str
+    passages: list[Passage]
+    query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    known_names: list[str] = field(default_factory=list)  # names in the query that the index uses
+
+    def top(self, k: int) -> Retrieval:
+        return Retrieval(self.query, self.language, self.passages[:k], self.query_vectors, self.known_names)
 
 
 class IndexSnapshot:
@@ -184,14 +198,32 @@ class HybridRetriever(BaseRetriever):
         return dict.fromkeys(names, 1.0)
 
     def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        return self.search(query, k, filters).passages
+
+    def known_names(self, text: str) -> list[str]:
+        """Names in `text` that occur somewhere in the index. Only those can tell one programme
+        from another; a capitalised word the corpus never uses (every German noun, a name in
+        another script) says nothing about which passage is right."""
+        vocabulary = self.snapshot().keyword.vocab
+        return [
+            name
+            for name in question_entities(text)
+            if all(token in vocabulary for token in keyword_tokens(name, drop_stopwords=False))
+        ]
+
+    def manifest(self) -> dict[str, DocRecord]:
+        return self.snapshot().manifest
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         k = k or self.k
         filters = filters or Filters()
         snap = self.snapshot()
+        language = detect_language(query)
+        names = self.known_names(query)
         allowed = snap.allowed_docs(filters)
         if allowed is not None and not allowed:
-            return []
+            return Retrieval(query, language, [], {}, names)
         where = chroma_where(filters, allowed)
-        language = detect_language(query)
         english = language == "en"
         active = [n for n in self.encoders if n != "minilm" or english or len(self.encoders) == 1]
 
@@ -203,10 +235,9 @@ class HybridRetriever(BaseRetriever):
             vectors[name] = vector
             stats[name] = snap.dense_stats(name, vector)
             hits = self.store.dense_search(name, vector.tolist(), self.candidates, where)
-            for rank, hit in enumerate(hits, start=1):
+            for hit in hits:
                 passage = passages.get(hit.chunk_id) or _passage(hit.chunk_id, hit.text, hit.metadata)
                 passage.similarities[name] = hit.similarity
-                passage.ranks[name] = rank
                 passages[hit.chunk_id] = passage
 
         bm25 = snap.keyword.scores(query)
@@ -214,13 +245,10 @@ class HybridRetriever(BaseRetriever):
         mask = snap.row_mask(filters, allowed)
         masked = bm25 if mask is None else np.where(mask, bm25, 0.0)
         top_rows = np.argsort(-masked, kind="stable")[: self.candidates]
-        for rank, row in enumerate(r for r in top_rows if masked[r] > 0):
+        for row in (r for r in top_rows if masked[r] > 0):
             chunk_id = snap.keyword.chunk_ids[row]
-            passage = passages.get(chunk_id) or _passage(
-                chunk_id, snap.keyword.texts[row], snap.keyword.metadatas[row]
-            )
-            passage.ranks[KEYWORD] = rank + 1
-            passages[chunk_id] = passage
+            if chunk_id not in passages:
+                passages[chunk_id] = _passage(chunk_id, snap.keyword.texts[row], snap.keyword.metadatas[row])
 
         self._fill_similarities(list(passages.values()), vectors)
         w_keyword = self.keyword_weight_spaced if language in SPACED_LATIN else self.keyword_weight_other
@@ -236,7 +264,8 @@ class HybridRetriever(BaseRetriever):
                 score += w_keyword * (keyword - bm25_mean) / bm25_std
             passage.score = score
             passage.relevance = relevance(passage, english)
-        return sorted(passages.values(), key=lambda p: p.score, reverse=True)[:k]
+        ranked = sorted(passages.values(), key=lambda p: p.score, reverse=True)[:k]
+        return Retrieval(query, language, ranked, vectors, names)
 
     def _fill_similarities(self, passages: list[Passage], query_vectors: Mapping[str, np.ndarray]) -> None:
         """Cosine similarity of every candidate for every active encoder (some were found only by

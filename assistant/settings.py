@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     collection: str = Field("exchange-programs", description="Base name of the Chroma collections.")
     corpus_dir: Path = Path("corpus")
 
+    # --- CPU -----------------------------------------------------------------------------------
+    cpu_threads: int | None = Field(
+        None, ge=1,
+        description="Compute threads for the encoders' BLAS/torch pools and llama.cpp (one budget: they run one "
+        "after another per answer). Unset: the cores this process may use (CPU affinity and cgroup quota). "
+        "Never more than those cores. On a bigger machine, run one API process per 2-4 cores instead.",
+    )
+
     # --- embedding and chunking --------------------------------------------------------------
     embedders: Annotated[list[EmbedderName], NoDecode] = Field(
         default_factory=lambda: ["use", "minilm"],
@@ -61,10 +69,14 @@ class Settings(BaseSettings):
         0.35, description="The same threshold for passages in another language than the question."
     )
 
+    evidence_chars: int = Field(
+        1600, ge=200, le=20000,
+        description="Characters of passage text a language model reads: the best sentences of the top passages.",
+    )
+
     # --- generation --------------------------------------------------------------------------
     generator: GeneratorName = "local"
     model_path: Path | None = Field(None, description="GGUF file; default <data_dir>/models/<model>.gguf.")
-    llm_threads: int = Field(2, ge=1)
     llm_context: int = Field(4096, ge=512)
     llm_max_tokens: int = Field(320, ge=16)
     openai_base_url: str = "http://127.0.0.1:8080/v1"

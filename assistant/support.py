@@ -1,26 +1,23 @@
 """Does a cited passage support the sentence that cites it?
 
-A sentence is supported when every number it states appears in the passage and either most of
-its content words appear there too, or (for paraphrases and answers in another language than
+A sentence is supported when it says something (a sentence of markers and punctuation, or of
+stopwords only, supports nothing), every number it states appears in the passage, and either most
+of its content words appear there too, or (for paraphrases and answers in another language than
 the passage) it is semantically close to one of the passage's sentences under the multilingual
-encoder.
+encoder. Sentence vectors come from a per-answer `SentenceVectors`, so a passage sentence is
+embedded at most once per answer.
 """
 
 from __future__ import annotations
 
 import re
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.citations import strip_markers
+from assistant.evidence import SentenceVectors
 from assistant.sentences import split_sentences
 from assistant.tokenize import keyword_tokens, numbers_in
-
-MARKER = re.compile(r"\s*\[(\d+)\]")
-
-
-def strip_markers(sentence: str) -> str:
-    return MARKER.sub("", sentence).strip()
 
 
 class SupportChecker:
@@ -31,13 +28,14 @@ class SupportChecker:
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity
 
-    def check(self, pairs: list[tuple[str, str]]) -> list[bool]:
-        """For each (sentence, passage) pair, whether the passage supports the sentence."""
+    def check(self, pairs: list[tuple[str, str]], vectors: SentenceVectors | None = None) -> list[bool]:
+        """For each (sentence, passage) pair, whether the passage supports the sentence.
+        `vectors` caches sentence embeddings across calls of one answer."""
         verdicts: list[bool | None] = []
         for sentence, passage in pairs:
             claim = strip_markers(sentence)
             numbers = _claim_numbers(claim)
-            if numbers - numbers_in(passage):
+            if not says_something(claim) or numbers - numbers_in(passage):
                 verdicts.append(False)
             # Matching figures are strong evidence: a paraphrase around them needs less overlap.
             elif _overlap(claim, passage) >= (self.min_overlap / 2 if numbers else self.min_overlap):
@@ -46,17 +44,17 @@ class SupportChecker:
                 verdicts.append(None)  # decide semantically
         undecided = [i for i, v in enumerate(verdicts) if v is None]
         if undecided and self.encoder is not None:
-            for i, ok in zip(undecided, self._semantic([pairs[i] for i in undecided]), strict=True):
+            bank = vectors if vectors is not None and vectors.encoder is self.encoder else SentenceVectors(self.encoder)
+            for i, ok in zip(undecided, self._semantic([pairs[i] for i in undecided], bank), strict=True):
                 verdicts[i] = ok
         return [bool(v) for v in verdicts]
 
-    def _semantic(self, pairs: list[tuple[str, str]]) -> list[bool]:
-        assert self.encoder is not None
+    def _semantic(self, pairs: list[tuple[str, str]], vectors: SentenceVectors) -> list[bool]:
         claims = [strip_markers(s) for s, _ in pairs]
         passage_sentences = [split_sentences(p) or [p] for _, p in pairs]
         flat = [s for group in passage_sentences for s in group]
-        vectors = np.asarray(self.encoder.embed_documents(claims + flat))
-        claim_vecs, sent_vecs = vectors[: len(claims)], vectors[len(claims) :]
+        all_vectors = vectors.of(claims + flat)
+        claim_vecs, sent_vecs = all_vectors[: len(claims)], all_vectors[len(claims) :]
         results = []
         offset = 0
         for i, group in enumerate(passage_sentences):
@@ -64,6 +62,12 @@ class SupportChecker:
             offset += len(group)
             results.append(bool(sims.max() >= self.min_similarity))
         return results
+
+
+def says_something(claim: str) -> bool:
+    """A claim with at least one content word or number (not only markers, punctuation or
+    stopwords such as a bare "Yes")."""
+    return bool(keyword_tokens(claim))
 
 
 def _claim_numbers(claim: str) -> set[str]:
@@ -74,6 +78,6 @@ def _claim_numbers(claim: str) -> set[str]:
 def _overlap(claim: str, passage: str) -> float:
     claim_tokens = set(keyword_tokens(claim))
     if not claim_tokens:
-        return 1.0
+        return 0.0
     passage_tokens = set(keyword_tokens(passage))
     return len(claim_tokens & passage_tokens) / len(claim_tokens)

@@ -81,10 +81,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     settings = load_settings(args, top_k=args.k)
     eval_dir = settings.data_dir / "evals"
-    spec = index_spec(settings, build_encoders(settings))  # encoders load lazily: cheap
+    encoders = build_encoders(settings)  # models load lazily, on first use
+    spec = index_spec(settings, encoders)
     eval_settings = settings.model_copy(update={"collection": eval_collection_name(corpora, spec)})
     client = build_chroma_client(settings.model_copy(update={"data_dir": eval_dir}))
-    assistant = build_assistant(eval_settings, generator=args.generator, client=client)
+    assistant = build_assistant(eval_settings, generator=args.generator, client=client, encoders=encoders)
     corpus_info = ensure_index(corpora, assistant, eval_settings, eval_dir / "collections.json")
 
     judge = _build_judge(settings) if args.judge else None
@@ -97,10 +98,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "generator": assistant.generator.name,
         "embedders": dict(spec.encoders),
         "chunking": {"size": spec.chunk_size, "overlap": spec.chunk_overlap},
-        "k": assistant.top_k,
+        "k": assistant.limits.top_k,
+        "evidence_chars": assistant.limits.evidence_chars,
         "retrieval_depth": 10,
         "fusion": retriever_config(assistant.retriever),
-        "min_relevance": assistant.limits.min_relevance,
+        "min_relevance": assistant.policy.min_relevance,
+        "min_relevance_crosslingual": assistant.policy.min_relevance_crosslingual,
         "corpus": corpus_info,
         "judge": settings.judge_model if judge else None,
         **git_info(),

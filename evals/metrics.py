@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from assistant.citations import strip_markers
 from assistant.tokenize import fold
 
 # --- gold ids and rankings ----------------------------------------------------------------------
@@ -141,17 +142,12 @@ NUMBER_WORDS = {
     "veinte": 20,
     "cien": 100,
 }
-_MARKER = re.compile(r"\s*\[\d+\]")
 # 1,000 / 1.000 / 1 000 (also with a narrow no-break space) -> 1000; decimals keep one separator.
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?![\d])")
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
 _PUNCT = re.compile(r"[^\w\s.]|(?<!\d)\.|\.(?!\d)|_")
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _ARTICLES = {"a", "an", "the"}
-
-
-def strip_markers(text: str) -> str:
-    return _MARKER.sub("", text)
 
 
 def normalize(text: str) -> str:

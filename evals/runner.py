@@ -12,7 +12,7 @@ from typing import Any
 from assistant.chain import Assistant
 from assistant.citations import parse_sentences
 from assistant.errors import InvalidInputError
-from assistant.models import Answer, Filters
+from assistant.models import Answer
 from assistant.retrieval import Passage
 from evals import metrics
 from evals.dataset import EvalRecord
@@ -51,28 +51,6 @@ class QuestionResult:
         return asdict(self)
 
 
-class RecordingRetriever:
-    """Stands in for the assistant's retriever: fetches the top RETRIEVAL_DEPTH once, hands the
-    assistant its top k (the same passages a k-query returns: fusion is sorted then cut), and
-    keeps the full ranking for the retrieval metrics."""
-
-    def __init__(self, inner: Any, depth: int = RETRIEVAL_DEPTH) -> None:
-        self.inner = inner
-        self.depth = depth
-        self.last: list[Passage] = []
-        self.last_used: list[Passage] = []
-
-    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        want = k or self.inner.k
-        passages = self.inner.retrieve(query, max(want, self.depth), filters)
-        self.last = passages
-        self.last_used = passages[:want]
-        return self.last_used
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
 Judge = Callable[[str, Answer, list[Passage]], float | None]
 
 
@@ -83,19 +61,12 @@ def run_eval(
     progress: bool | None = None,
     judge: Judge | None = None,
 ) -> list[QuestionResult]:
-    """Ask every question; the assistant's retriever is wrapped for the duration so retrieval is
-    measured on exactly the ranking the answer came from."""
-    recorder = RecordingRetriever(assistant.retriever)
-    assistant.retriever = recorder  # type: ignore[assignment]
-    try:
-        return [_ask(assistant, recorder, record, judge) for record in _progress(records, progress)]
-    finally:
-        assistant.retriever = recorder.inner
+    """Ask every question; retrieval is measured on exactly the ranking the answer came from
+    (`Assistant.run` returns it, RETRIEVAL_DEPTH deep)."""
+    return [_ask(assistant, record, judge) for record in _progress(records, progress)]
 
 
-def _ask(
-    assistant: Assistant, recorder: RecordingRetriever, record: EvalRecord, judge: Judge | None
-) -> QuestionResult:
+def _ask(assistant: Assistant, record: EvalRecord, judge: Judge | None) -> QuestionResult:
     result = QuestionResult(
         id=record.id,
         question=record.question,
@@ -104,17 +75,17 @@ def _ask(
         answerable=record.answerable,
         gold_ids=list(record.gold_ids),
     )
-    recorder.last, recorder.last_used = [], []
     try:
-        answer = assistant.answer(record.question)
+        answer, ranked = assistant.run(record.question, depth=RETRIEVAL_DEPTH)
     except InvalidInputError as exc:
         result.error = str(exc)
         logger.warning("question rejected id=%s: %s", record.id, exc)
         return result
     result.answer = answer.answer
     result.refused = answer.refused
-    result.retrieved = metrics.dedupe_documents(p.doc_id for p in recorder.last)
-    result.used = metrics.dedupe_documents(p.doc_id for p in recorder.last_used)
+    used = ranked.passages[: assistant.limits.top_k]
+    result.retrieved = metrics.dedupe_documents(p.doc_id for p in ranked.passages)
+    result.used = metrics.dedupe_documents(p.doc_id for p in used)
     result.cited = metrics.dedupe_documents(c.doc_id for c in answer.citations)
     result.timings_ms = answer.timings_ms.model_dump()
     result.unsupported_removed = len(answer.unsupported)
@@ -126,7 +97,7 @@ def _ask(
     if not answer.refused:
         result.cited_sentences, result.supported_sentences = _support(assistant, answer)
     if judge is not None and not answer.refused:
-        result.judge = judge(record.question, answer, recorder.last_used)
+        result.judge = judge(record.question, answer, used)
     return result
 
 
@@ -146,7 +117,7 @@ def score_answer(record: EvalRecord, text: str, refused: bool) -> float:
 
 def _support(assistant: Assistant, answer: Answer) -> tuple[int, int]:
     """(cited sentences, supported ones) using the assistant's own support checker."""
-    quotes = {c.n: c.quote for c in answer.citations}
+    quotes = {c.n: "\n".join(q.quote for q in c.passages) or c.quote for c in answer.citations}
     pairs: list[tuple[str, str]] = []
     owners: list[int] = []
     sentences = [s for s in parse_sentences(answer.answer) if s.markers]

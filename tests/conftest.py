@@ -77,23 +77,12 @@ def chroma_client(shared_index: Settings) -> chromadb.api.ClientAPI:
 @pytest.fixture(scope="session")
 def assistant(shared_index: Settings, chroma_client: chromadb.api.ClientAPI, encoders: dict) -> Assistant:
     """The extractive assistant over the shared index (real encoders, real Chroma)."""
-    built = build_assistant(shared_index, client=chroma_client)
-    _reuse_encoders(built, encoders)
-    return built
-
-
-def _reuse_encoders(built: Assistant, encoders: dict) -> None:
-    """Share the session's loaded models instead of loading them again."""
-    built.retriever.encoders = dict(encoders)
-    built.support.encoder = encoders.get("use")
-    if hasattr(built.generator, "encoder"):
-        built.generator.encoder = encoders.get("use")
+    return build_assistant(shared_index, client=chroma_client, encoders=encoders)
 
 
 def assistant_with(settings: Settings, client: chromadb.api.ClientAPI, encoders: dict, **kwargs: object) -> Assistant:
-    built = build_assistant(settings, client=client, **kwargs)  # type: ignore[arg-type]
-    _reuse_encoders(built, encoders)
-    return built
+    """An assistant over `settings` sharing the session's loaded models."""
+    return build_assistant(settings, client=client, encoders=encoders, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -347,27 +347,6 @@ def load_questions(
     return _take(questions, limit)
 
 
-# --- assembling an assistant from already-loaded encoders ---------------------------------------
-
-
-def bench_assistant(settings: Any, encoders: dict[str, Embeddings], client: Any, generator: str) -> Any:
-    """build_assistant's wiring, reusing encoders that are already loaded (loading them takes
-    longer than a small benchmark)."""
-    from assistant.chain import Assistant, Limits
-    from assistant.components import build_generator, build_retriever, build_store
-    from assistant.support import SupportChecker
-
-    store = build_store(settings, encoders, client)
-    multilingual = encoders.get("use") or next(iter(encoders.values()), None)
-    return Assistant(
-        retriever=build_retriever(settings, store, encoders),
-        generator=build_generator(settings, encoders, generator),
-        support=SupportChecker(multilingual),
-        limits=Limits(settings.max_question_chars, settings.max_history_turns, settings.min_relevance),
-        top_k=settings.top_k,
-    )
-
-
 class CachingEncoder(Embeddings):
     """Memoizes document vectors by text (float32), so a corpus synthesised by repeating
     documents is embedded once per distinct passage. Queries are never cached. `seconds` is the

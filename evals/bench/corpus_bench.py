@@ -10,8 +10,9 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from assistant.components import build_assistant
 from assistant.model_files import MODEL_FILENAME
-from evals.bench.common import REPO_ROOT, CachingEncoder, bench_assistant, latency_summary, load_questions, temp_dir
+from evals.bench.common import REPO_ROOT, CachingEncoder, latency_summary, load_questions, temp_dir
 from evals.bench.ingest_bench import ingest_once
 
 
@@ -66,7 +67,7 @@ def run(
                 if generator == "local" and not local_model_available(corpus_settings):
                     print("local: model file not installed (exchange-assistant model install); skipped")
                     continue
-                assistant = bench_assistant(corpus_settings, encoders, client, generator)
+                assistant = build_assistant(corpus_settings, generator, client=client, encoders=encoders)
                 assistant.retriever.snapshot()
                 asked = questions if generator == "extractive" else questions[:llm_queries]
                 retrieve_ms, e2e_ms, refused = [], [], 0

@@ -13,9 +13,9 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from assistant.components import build_assistant
 from evals.bench.common import (
     CachingEncoder,
-    bench_assistant,
     latency_summary,
     load_questions,
     stage_corpora,
@@ -162,7 +162,7 @@ def run(
     for size in sizes:
         size_settings = settings.model_copy(update={"collection": f"bench-c{size}", "generator": "extractive"})
         index = ensure_index(size_settings, caching, client, records, size, cache_dir)
-        assistant = bench_assistant(size_settings, encoders, client, "extractive")
+        assistant = build_assistant(size_settings, "extractive", client=client, encoders=encoders)
         figures = measure(assistant, questions, settings.top_k)
         results.append({"size": size, **index, **figures})
         print(

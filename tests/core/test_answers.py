@@ -35,8 +35,18 @@ def test_every_marker_maps_to_a_numbered_source_object(assistant: Assistant) -> 
         assert source.doc_id and source.title and source.quote and source.chunk_id.startswith(source.doc_id)
 
 
-def test_question_the_documents_cannot_answer_gets_a_plain_refusal(assistant: Assistant) -> None:
+def test_missing_fact_about_a_known_programme_is_refused_naming_what_the_documents_cover(
+    assistant: Assistant,
+) -> None:
     answer = assistant.answer("What is the deadline to apply for the Tianjin–Qinghai youth exchange grant?")
+    assert answer.refused
+    assert "do not give this information" in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["004_9bc1640c6c35c08d"]
+    assert answer.citations[0].title in answer.answer
+
+
+def test_question_about_nothing_the_documents_name_gets_a_plain_refusal(assistant: Assistant) -> None:
+    answer = assistant.answer("What is the deadline to apply for the Atlantis youth exchange grant?")
     assert answer.refused
     assert answer.citations == []
     assert "do not answer" in answer.answer

@@ -7,7 +7,7 @@ from conftest import assistant_with
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.chain import Assistant
+from assistant.chain import Assistant, standalone_query
 from assistant.settings import Settings
 
 
@@ -21,7 +21,7 @@ QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism ev
 
 def passage_number(assistant: Assistant, doc_id: str, containing: str = "1,000 attendees") -> int:
     """Position (1-based) of the retrieved passage of `doc_id` that contains `containing`."""
-    passages = assistant.retriever.retrieve(QUESTION, assistant.top_k)
+    passages = assistant.retriever.retrieve(QUESTION, assistant.limits.top_k)
     return next(i for i, p in enumerate(passages, 1) if p.doc_id == doc_id and containing in p.text)
 
 
@@ -51,14 +51,34 @@ def test_sentence_with_a_number_its_passage_does_not_state_is_dropped(shared_ind
 def test_answer_whose_only_claim_is_unsupported_becomes_a_refusal(shared_index, chroma_client, encoders) -> None:
     bot = scripted(shared_index, chroma_client, encoders, "Exactly 7,777 people attended [1].")
     answer = bot.answer(QUESTION)
+    assert answer.refused and "7,777" not in answer.answer
+    assert answer.unsupported == ["Exactly 7,777 people attended"]
+
+
+def test_reply_of_markers_without_words_is_a_refusal(shared_index, chroma_client, encoders) -> None:
+    bot = scripted(shared_index, chroma_client, encoders, ",, [1][2][3]")
+    answer = bot.answer("How many volunteers staffed the cultural event?")
     assert answer.refused and answer.citations == []
+    assert "[1]" not in answer.answer
 
 
 def test_model_saying_not_found_gives_the_refusal_text(shared_index, chroma_client, encoders) -> None:
     bot = scripted(shared_index, chroma_client, encoders, "NOT_FOUND")
-    answer = bot.answer(QUESTION)
+    answer = bot.answer("How many volunteers staffed the cultural event?")
     assert answer.refused
     assert answer.answer == "The program documents I can search do not answer this question."
+
+
+def test_model_saying_not_found_about_a_named_programme_says_what_the_documents_cover(
+    shared_index, chroma_client, encoders
+) -> None:
+    bot = scripted(shared_index, chroma_client, encoders, "NOT_FOUND")
+    answer = bot.answer(QUESTION)
+    assert answer.refused
+    assert answer.answer == (
+        "The documents describe Tianjin and Qinghai to Boost Cultural Exchanges [1], but they do not give this information."
+    )
+    assert [c.doc_id for c in answer.citations] == ["004_9bc1640c6c35c08d"]
 
 
 def test_markers_for_passages_that_do_not_exist_are_removed(shared_index, chroma_client, encoders) -> None:
@@ -87,14 +107,14 @@ def test_not_found_is_never_streamed_to_the_user(shared_index, chroma_client, en
     bot = scripted(shared_index, chroma_client, encoders, "NOT_FOUND")
     streamed = "".join(e.text for e in bot.stream(QUESTION) if e.kind == "token")
     assert "NOT_FOUND" not in streamed
-    assert "do not answer" in streamed
+    assert "do not give this information" in streamed
 
 
 def test_follow_up_question_uses_the_previous_turn_for_retrieval(shared_index, chroma_client, encoders) -> None:
     from assistant.models import Turn
 
     bot = scripted(shared_index, chroma_client, encoders, "x")
-    query = bot._retrieval_query(
+    query = standalone_query(
         "and how many attended?",
         [Turn(role="user", content="Tell me about the Tianjin and Qinghai event"), Turn(role="assistant", content="It was held [1].")],
     )

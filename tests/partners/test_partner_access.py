@@ -273,7 +273,9 @@ class BrokenAssistant(Assistant):
 def test_unexpected_failure_is_a_json_500_the_partner_page_can_read(
     assistant: Assistant, tmp_path: Path
 ) -> None:
-    broken = BrokenAssistant(assistant.retriever, assistant.generator, assistant.support)
+    broken = BrokenAssistant(
+        assistant.retriever, assistant.generator, assistant.support, assistant.policy, assistant.limits
+    )
     with api_server(broken, tmp_path / "broken.sqlite3") as server:
         response = ask(server, server.partner().key, headers={"X-Request-ID": "req-500"})
     assert response.status_code == 500

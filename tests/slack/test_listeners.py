@@ -3,6 +3,7 @@ real assistant, and a fake Slack Web API on loopback whose recorded calls are as
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -16,9 +17,8 @@ from assistant.chain import Assistant
 from assistant.cli import main
 from assistant.db import build_engine
 from assistant.feedback import FeedbackStore
-from assistant.generators import Generator
-from assistant.models import Filters, Turn
-from assistant.retrieval import Passage
+from assistant.generators import GenerationInput, Generator
+from assistant.models import Filters
 from assistant.settings import Settings
 from assistant.slack.app import create_slack_app, load_channel_scopes
 from assistant.slack.formatting import ERROR_TEXT, WORKING_TEXT
@@ -236,9 +236,8 @@ def test_unverified_request_gets_401_and_does_nothing(
 def test_failure_inside_the_assistant_gives_a_friendly_message_only(
     assistant: Assistant, serve_slack: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    broken = Assistant(
-        retriever=assistant.retriever, generator=_FailingGenerator(), support=assistant.support
-    )
+    broken = copy.copy(assistant)
+    broken.generator = _FailingGenerator()
     harness = serve_slack(broken)
     with caplog.at_level(logging.ERROR):
         harness.send_event(mention(QUESTION, "1700000700.000100"), "Ev-broken")
@@ -265,9 +264,7 @@ class _FailingGenerator(Generator):
 
     name = "failing"
 
-    def stream(
-        self, question: str, language: str, passages: list[Passage], history: list[Turn]
-    ) -> Iterator[str]:
+    def stream(self, request: GenerationInput) -> Iterator[str]:
         raise RuntimeError("model server exploded: token=sk-secret")
 
 

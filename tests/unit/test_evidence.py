@@ -1,0 +1,46 @@
+"""What a model reads: merged document passages and the sentences that matter."""
+
+from __future__ import annotations
+
+from fakes import KeywordHashEmbeddings
+
+from assistant.evidence import SentenceVectors, merge_by_document, render_evidence, score_sentences, select_evidence
+from assistant.retrieval import Passage
+
+FIRST = "Key Areas\nThe program covers several key domains:\n- Art and Heritage: joint exhibitions."
+SECOND = "- Art and Heritage: joint exhibitions.\n- Economic Partnerships: trade.\n- Educational Initiatives: students."
+
+
+def chunk(doc: str, n: int, text: str, score: float = 1.0) -> Passage:
+    return Passage(chunk_id=f"{doc}#{n}", doc_id=doc, title=doc, source=doc, url=None, date=None,
+                   language="en", text=text, score=score)
+
+
+def test_chunks_of_one_document_merge_in_document_order_without_repeating_the_overlap() -> None:
+    docs = merge_by_document([chunk("a", 1, SECOND, 2.0), chunk("b", 0, "Other."), chunk("a", 0, FIRST, 1.0)])
+    assert [d.passage.doc_id for d in docs] == ["a", "b"]
+    assert docs[0].passage.text.count("Art and Heritage") == 1
+    assert docs[0].passage.text.index("several key domains") < docs[0].passage.text.index("Educational")
+    assert docs[0].passage.score == 2.0
+
+
+def test_a_sentence_introducing_a_list_brings_every_item_within_the_budget() -> None:
+    doc = merge_by_document([chunk("a", 0, FIRST), chunk("a", 1, SECOND)])[0].passage
+    filler = Passage(chunk_id="z#0", doc_id="z", title="z", source="z", url=None, date=None, language="en",
+                     text=" ".join(f"Unrelated sentence number {i}." for i in range(40)))
+    encoder = KeywordHashEmbeddings()
+    question = "What key domains does the program cover?"
+    scored = score_sentences(question, [doc, filler], SentenceVectors(encoder), encoder.embed_query(question))
+    selected = select_evidence(scored, 2, budget_chars=300)
+    shown = render_evidence(selected[0], sum(1 for s in scored if s.passage == 1))
+    for item in ("Art and Heritage", "Economic Partnerships", "Educational Initiatives"):
+        assert item in shown
+    assert sum(len(s.text) + 1 for group in selected for s in group) <= 300 + 60  # the best sentence may exceed it
+
+
+def test_sentence_vectors_embed_each_text_once() -> None:
+    encoder = KeywordHashEmbeddings()
+    vectors = SentenceVectors(encoder)
+    vectors.of(["a b", "c d"])
+    vectors.of(["c d", "e f", "a b"])
+    assert encoder.calls == [["a b", "c d"], ["e f"]]

@@ -1,0 +1,38 @@
+"""The kind of answer a question asks for, across languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import question_kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Is Nancy twinned with Kraków?", "yesno"),
+        ("Will the Shanghai–Yunnan program include student exchanges?", "yesno"),
+        ("Nancy est-elle jumelée avec Cracovie ?", "yesno"),
+        ("Je suis boursier échelon 7, ai-je droit à un complément Erasmus+ ?", "yesno"),
+        ("上海和云南的合作包括学生交流吗？", "yesno"),
+        ("¿Tiene Nancy ciudades hermanas?", "yesno"),
+        ("Which cities is Nancy twinned with?", "list"),
+        ("Quelles villes sont jumelées avec Nancy ?", "list"),
+        ("What kinds of products were presented at the promotion?", "list"),
+        ("南希与哪些城市结为姐妹城市？", "list"),
+        ("How many people attended the Tianjin-Qinghai event?", "number"),
+        ("Combien de personnes ont assisté au lancement ?", "number"),
+        ("Je suis en BTS, combien la Région me donne-t-elle pour un stage ?", "number"),
+        ("When was the cultural exchange program launched?", "date"),
+        ("Quand le programme a-t-il été lancé ?", "date"),
+        ("Who will chair the governing council?", "who"),
+        ("Why did Tianjin support Qinghai?", "reason"),
+        ("What does CCIPRA stand for?", "fact"),
+    ],
+)
+def test_question_kind_is_recognised_in_every_language(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_relative_who_does_not_turn_a_yes_no_question_into_a_who_question() -> None:
+    assert question_kind("Will the Peace Corps pay to store the furniture of a volunteer who has children?") == "yesno"
