@@ -86,6 +86,24 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_load)
 
     p = sub.add_parser(
+        "compare",
+        parents=[common, out],
+        help="this project against the plain LangChain RAG pipeline on the same model, side by side",
+    )
+    p.add_argument("--corpus", type=Path, action="append", help="folder to ingest (default corpus/; repeatable)")
+    p.add_argument(
+        "--dataset", type=Path, default=None,
+        help="questions (JSON Lines eval records; default evals/datasets/corpus_dev.jsonl)",
+    )
+    p.add_argument(
+        "--generators", type=_names, default=["extractive", "local"], help="ours to run (default extractive,local)"
+    )
+    p.add_argument(
+        "--llm-questions", type=int, default=20, help="questions answered by the local model, both sides (default 20)"
+    )
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser(
         "corpus",
         parents=[common, out, data],
         help="ingest and query figures on the bundled and U.S. Code corpora",
@@ -243,6 +261,20 @@ def cmd_load(args: argparse.Namespace) -> int:
     )
     write_json(args.json, "load", {"concurrency": args.concurrency, "requests": args.requests}, results)
     return 0 if all(r["ok"] for r in results) else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from evals.bench import compare_bench
+    from evals.bench.common import DATASETS, REPO_ROOT
+    from evals.dataset import load_dataset
+
+    settings, encoders = _setup(args)
+    corpus = args.corpus or [REPO_ROOT / "corpus"]
+    records = load_dataset(args.dataset or DATASETS / "corpus_dev.jsonl")
+    rows = compare_bench.run(settings, encoders, corpus, records, args.generators, args.llm_questions)
+    print_table("ours vs the plain LangChain RAG pipeline (same corpus, questions, model, process)", rows, list(rows[0]))
+    write_json(args.json, "compare", {"generators": args.generators, "corpus": [str(c) for c in corpus]}, rows)
+    return 0
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
