@@ -59,6 +59,16 @@ class Assistant:
         self.limits = limits or Limits()
         self.top_k = top_k
 
+    def warm(self) -> None:
+        """Load every model before the first question: each encoder embeds a short query, the
+        index snapshot (keyword index, dense samples) is built, and the generator warms if it can."""
+        for encoder in self.retriever.encoders.values():
+            encoder.embed_query("warm up")
+        self.retriever.snapshot()
+        warm = getattr(self.generator, "warm", None)
+        if callable(warm):
+            warm()
+
     def answer(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Answer:
         final: Answer | None = None
         for event in self.stream(question, history, filters):

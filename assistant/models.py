@@ -29,8 +29,16 @@ class Filters(BaseModel):
         return not (self.languages or self.sources or self.date_from or self.date_to)
 
 
+class Quote(BaseModel):
+    """One cited passage of a document."""
+
+    chunk_id: str
+    quote: str
+
+
 class Source(BaseModel):
-    """A numbered source: what an inline [n] marker in the answer points to."""
+    """A numbered source: what an inline [n] marker in the answer points to. One per document;
+    `passages` holds every cited passage of it (`quote`/`chunk_id` keep the first)."""
 
     n: int
     doc_id: str
@@ -42,6 +50,7 @@ class Source(BaseModel):
     quote: str = Field(description="The passage that supports the cited sentences.")
     score: float = Field(description="Retrieval score of the passage (higher is better).")
     chunk_id: str
+    passages: list[Quote] = Field(default_factory=list)
 
 
 class Timings(BaseModel):
