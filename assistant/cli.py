@@ -104,6 +104,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     say(f"loading the encoders ({', '.join(settings.embedders)})…")
     encoders = build_encoders(settings)
+    for encoder in encoders.values():
+        encoder.embed_query("warm up")  # loaded now, so the progress bars measure embedding only
     store = build_store(settings, encoders)
     stats = run_ingest(
         paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
