@@ -44,14 +44,14 @@ def collect(folder: Path) -> list[dict[str, Any]]:
 
 def line_chart(series: dict[str, list[float | None]], labels: list[str], width: int = 640, height: int = 160) -> str:
     """0-1 figures over runs, one polyline per series (inline SVG)."""
-    left, right, top, bottom = 40, 10, 10, 24
+    left, right, top, bottom = 80, 70, 10, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(1, len(labels) - 1)
     out = [f"<svg width='{width}' height='{height}' role='img'>"]
     for v in (0.0, 0.5, 1.0):
         y = top + plot_h * (1 - v)
         out.append(f"<line x1='{left}' x2='{width - right}' y1='{y:.1f}' y2='{y:.1f}' stroke='#eee'/>")
-        out.append(f"<text x='{left - 4}' y='{y + 4:.1f}' font-size='11' text-anchor='end'>{v:.1f}</text>")
+        out.append(f"<text x='{left - 28}' y='{y + 4:.1f}' font-size='11' text-anchor='end'>{v:.1f}</text>")
     for index, (name, values) in enumerate(series.items()):
         colour = COLOURS[index % len(COLOURS)]
         points = [
