@@ -73,7 +73,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", reduced_motion="reduce"
+    )
     yield context.new_page()
     context.close()
 
@@ -305,6 +307,7 @@ def test_one_badge_per_document_opens_its_passages_labelled_with_their_language(
     expect(popover.get_by_test_id("quote-language")).to_have_text("Extrait en anglais")
     expect(popover).to_contain_text("29 mai 2024")
     expect(popover.get_by_test_id("source-doc-id")).to_have_count(0)  # a title exists: no hash id
+    assert "null" not in popover.inner_text()
     page.screenshot(path=str(artifacts_dir() / "widget-sources-per-document.png"))
 
 
@@ -324,6 +327,7 @@ def test_widget_fills_a_phone_screen_with_the_title_whole_and_sources_readable(
     browser: Browser, canned_api: Api
 ) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True,
+                                  reduced_motion="reduce",
                                   has_touch=True, device_scale_factor=2)
     page = context.new_page()
     try:

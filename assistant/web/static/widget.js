@@ -57,7 +57,7 @@
       documentId: 'Document:',
       quotedIn: 'Quoted in {lang}',
       passageN: 'Passage {i} of {total}',
-      unavailable: 'The assistant is not available on this site.',
+      unavailable: 'Not available on this site',
       closeSource: 'Close the source',
       untitled: 'Untitled document',
       helpful: 'Helpful answer',
@@ -106,7 +106,7 @@
       documentId: 'Document :',
       quotedIn: 'Extrait en {lang}',
       passageN: 'Extrait {i} sur {total}',
-      unavailable: 'L’assistant n’est pas disponible sur ce site.',
+      unavailable: 'Indisponible sur ce site',
       closeSource: 'Fermer la source',
       untitled: 'Document sans titre',
       helpful: 'Réponse utile',
@@ -776,12 +776,21 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
      * away), and the partner's own greeting (set on the server) unless the page gives one.
      * Any other failure keeps the default greeting; questions report their own errors. */
     async _loadPartnerConfig() {
+      // A same-origin GET carries no Origin header, which the server requires with a partner key:
+      // on the assistant's own origin (the demo page) there is no access to check, only a greeting.
+      let sameOrigin = false;
+      try {
+        sameOrigin = new URL(this._cfg.apiBase, window.location.href).origin === window.location.origin;
+      } catch (_) {
+        sameOrigin = false;
+      }
+      if (sameOrigin && this._cfg.pageGreeting) return;
       try {
         const res = await fetch(`${this._cfg.apiBase}/v1/widget/config`, {
           headers: { 'X-Partner-Key': this._cfg.partner },
           credentials: 'omit',
         });
-        if (res.status === 401 || res.status === 403) {
+        if (!sameOrigin && (res.status === 401 || res.status === 403)) {
           this._setUnavailable('forbidden');
           return;
         }
@@ -1427,7 +1436,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
       if (c.language) meta.push(t('language', { lang: this._languageName(c.language) }));
       const href = safeHttpUrl(c.url);
       pop.setAttribute('data-n', String(c.n));
-      pop.append(
+      const parts = [
         h(
           'div',
           { class: 'pop-head' },
@@ -1483,7 +1492,8 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
           : c.title
             ? null
             : h('p', { class: 'pop-doc', 'data-testid': 'source-doc-id' }, t('documentId') + ' ', h('code', { text: c.doc_id || c.source })),
-      );
+      ];
+      pop.append(...parts.filter((p) => p !== null && p !== undefined && p !== false));
       pop.hidden = false;
       badge.setAttribute('aria-expanded', 'true');
       this._popoverFor = badge;
