@@ -18,12 +18,13 @@ def public_source(source: str) -> str:
     `corpus/` or `data/` folder, else its file name (with any `#record` fragment)."""
     if not _ABSOLUTE.match(source):
         return source
-    path = source.replace("\\", "/")
+    path, hash_, fragment = source.partition("#")
+    path = path.replace("\\", "/")
     for root in _CORPUS_ROOTS:
         cut = path.rfind(root)
         if cut != -1 and path[cut + len(root):]:
-            return path[cut + len(root):]
-    return path.rsplit("/", 1)[-1]
+            return path[cut + len(root):] + hash_ + fragment
+    return path.rsplit("/", 1)[-1] + hash_ + fragment
 
 
 def public_answer(answer: Answer) -> Answer:
