@@ -278,7 +278,8 @@ def _flush(
 
 
 def _bar_name(root: Path) -> str:
-    return root.resolve().name or str(root)
+    """The folder as given (`tests/data/corpus`), or its name when given as an absolute path."""
+    return (root.resolve().name if root.is_absolute() else root.as_posix()) or str(root)
 
 
 def _progress(name: str, enabled: bool) -> Any:
