@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.gate import gate_check, gate_note, load_thresholds
 from evals.summary import SECTIONS, STAGES
 
 HEADLINE = (
@@ -26,7 +27,6 @@ HEADLINE = (
 )
 # Figures where a drop is an improvement.
 LOWER_IS_BETTER = ("latency_ms", "false_refusals", "unsupported_removed")
-THRESHOLDS = Path(__file__).resolve().parent / "thresholds.json"
 
 
 def write_reports(
@@ -41,40 +41,6 @@ def write_reports(
     paths["md"].write_text(render_markdown(report, gate), encoding="utf-8")
     paths["html"].write_text(render_html(report, gate), encoding="utf-8")
     return paths
-
-
-def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    except (OSError, ValueError):
-        return {}
-
-
-def gate_check(thresholds: dict[str, Any], figure: str, value: Any) -> tuple[str, bool] | None:
-    """('≥ 0.850', passed) for a figure the gate bounds ('retrieval.recall@1'), else None."""
-    for bound, symbol in (("min", "≥"), ("max", "≤")):
-        limit = (thresholds.get(bound) or {}).get(figure)
-        if limit is None:
-            continue
-        ok = isinstance(value, int | float) and (value >= limit if bound == "min" else value <= limit)
-        return f"{symbol} {limit:.3f}", ok
-    return None
-
-
-def gate_note(report: dict[str, Any], thresholds: dict[str, Any]) -> str | None:
-    """When the run is not the one the gate is defined for, say so (pass/fail is then a reference)."""
-    if not thresholds:
-        return None
-    config = report.get("config", {})
-    wanted = {"dataset": Path(str(thresholds.get("dataset", ""))).name, "generator": thresholds.get("generator")}
-    ran = {"dataset": Path(str(config.get("dataset", ""))).name, "generator": config.get("generator")}
-    differs = [f"{k} {ran[k]} (gate: {wanted[k]})" for k in wanted if wanted[k] and ran[k] != wanted[k]]
-    if config.get("limit") != thresholds.get("limit"):
-        differs.append(f"limit {config.get('limit')} (gate: {thresholds.get('limit')})")
-    if not differs:
-        return None
-    return "The CI gate (evals/thresholds.json) is defined for another run: " + ", ".join(differs) + \
-        "; its pass/fail is shown for reference only."
 
 
 def load_report(path: Path) -> dict[str, Any]:
