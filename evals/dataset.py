@@ -17,7 +17,8 @@ from assistant.errors import InvalidInputError
 
 Kind = Literal["factoid", "list", "yesno", "numeric", "unanswerable", "multihop", "crosslingual"]
 KINDS: tuple[str, ...] = get_args(Kind)
-FIELDS = ("id", "question", "lang", "answers", "answerable", "gold_ids", "kind")
+FIELDS = ("id", "question", "lang", "answers", "answerable", "gold_ids")  # required
+OPTIONAL = ("kind", "notes")  # kind defaults to factoid; notes: free text (what a draft leaves unknown)
 
 
 class DatasetError(InvalidInputError):
@@ -27,7 +28,7 @@ class DatasetError(InvalidInputError):
 
 
 class EvalRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
     question: str
@@ -35,7 +36,13 @@ class EvalRecord(BaseModel):
     answers: list[str]
     answerable: bool
     gold_ids: list[str]
-    kind: Kind
+    kind: Kind = "factoid"
+    notes: str | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        """A draft (e.g. from feedback export) may leave the expected answer unknown; its notes say so."""
+        return bool(self.notes)
 
     @property
     def is_yesno(self) -> bool:
@@ -87,9 +94,8 @@ def _check_fields(raw: dict[str, Any], where: str) -> None:
     for name in FIELDS:
         if name not in raw:
             raise DatasetError(f"{where}: field '{name}': missing")
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise DatasetError(f"{where}: field '{unknown[0]}': unknown (allowed: {', '.join(FIELDS)})")
+    if "notes" in raw and not isinstance(raw["notes"], str):
+        raise DatasetError(f"{where}: field 'notes': must be a string")
     for name in ("id", "question", "lang"):
         if not isinstance(raw[name], str) or not raw[name].strip():
             raise DatasetError(f"{where}: field '{name}': must be a non-empty string")
@@ -99,15 +105,18 @@ def _check_fields(raw: dict[str, Any], where: str) -> None:
             raise DatasetError(f"{where}: field '{name}': must be a list of non-empty strings")
     if not isinstance(raw["answerable"], bool):
         raise DatasetError(f"{where}: field 'answerable': must be true or false")
-    if raw["kind"] not in KINDS:
+    if raw.get("kind", "factoid") not in KINDS:
         raise DatasetError(f"{where}: field 'kind': {raw['kind']!r} is not one of {', '.join(KINDS)}")
 
 
 def _check_consistency(record: EvalRecord, where: str) -> None:
     if record.kind == "unanswerable" and record.answerable:
         raise DatasetError(f"{where}: field 'answerable': must be false for kind 'unanswerable'")
-    if record.answerable and not record.answers:
-        raise DatasetError(f"{where}: field 'answers': an answerable question needs at least one answer")
+    if record.answerable and not record.answers and not record.is_draft:
+        raise DatasetError(
+            f"{where}: field 'answers': an answerable question needs at least one answer "
+            "(or 'notes' saying that it is unknown, for a draft)"
+        )
     if not record.answerable and (record.answers or record.gold_ids):
         name = "answers" if record.answers else "gold_ids"
         raise DatasetError(f"{where}: field '{name}': must be [] when 'answerable' is false")

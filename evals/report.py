@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.gate import gate_check, gate_note, load_thresholds
 from evals.summary import SECTIONS, STAGES
 
 HEADLINE = (
@@ -28,12 +29,17 @@ HEADLINE = (
 LOWER_IS_BETTER = ("latency_ms", "false_refusals", "unsupported_removed")
 
 
-def write_reports(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+def write_reports(
+    report: dict[str, Any], out_dir: Path, thresholds: dict[str, Any] | None = None
+) -> dict[str, Path]:
+    """report.json/.md/.html; the figures are checked against `thresholds` (default the CI gate,
+    evals/thresholds.json)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    gate = thresholds if thresholds is not None else load_thresholds()
     paths = {"json": out_dir / "report.json", "md": out_dir / "report.md", "html": out_dir / "report.html"}
     paths["json"].write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    paths["md"].write_text(render_markdown(report), encoding="utf-8")
-    paths["html"].write_text(render_html(report), encoding="utf-8")
+    paths["md"].write_text(render_markdown(report, gate), encoding="utf-8")
+    paths["html"].write_text(render_html(report, gate), encoding="utf-8")
     return paths
 
 
@@ -101,22 +107,29 @@ def _lookup(tree: Any, path: Sequence[str]) -> Any:
 # --- markdown ----------------------------------------------------------------------------------
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: dict[str, Any], thresholds: dict[str, Any] | None = None) -> str:
     config, n, delta = report["config"], report["n"], report.get("delta")
+    gate = thresholds or {}
     lines = [
         f"# Eval report: {Path(str(config.get('dataset', ''))).name}",
         "",
+        *_mismatch_md(delta),
         f"{n['total']} questions ({n['answerable']} answerable, {n['with_gold']} with gold documents), "
         f"generator `{config.get('generator')}`, k={config.get('k')}, commit `{config.get('git_commit')}`.",
         "",
-        "| figure | value |" + (" change |" if delta else ""),
-        "|---|---|" + ("---|" if delta else ""),
+        "| figure | value | CI gate |" + (" change |" if delta else ""),
+        "|---|---|---|" + ("---|" if delta else ""),
     ]
     for section in SECTIONS:
         for path, value in _flat(report[section]):
             full = (section, *path)
             change = f" {arrow(_lookup(delta, full), full)} |" if delta else ""
-            lines.append(f"| {'.'.join(full)} | {fmt(value)} |{change}")
+            check = gate_check(gate, ".".join(full), value)
+            verdict = f"{check[0]} {'pass' if check[1] else '**FAIL**'}" if check else ""
+            lines.append(f"| {'.'.join(full)} | {fmt(value)} | {verdict} |{change}")
+    note = gate_note(report, gate)
+    if note:
+        lines += ["", f"_{note}_"]
     for grouping in ("by_lang", "by_kind"):
         lines += ["", f"## {grouping.replace('_', ' ')}", "", _group_table_md(report[grouping])]
     if report.get("judge"):
@@ -142,6 +155,17 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _mismatch_md(delta: dict[str, Any] | None) -> list[str]:
+    problems = ((delta or {}).get("baseline") or {}).get("mismatch") or []
+    if not problems:
+        return []
+    return [
+        "> **⚠ WARNING: the baseline is not comparable; its changes below may mean nothing.**",
+        *(f"> - {p}" for p in problems),
+        "",
+    ]
+
+
 def _group_table_md(groups: dict[str, Any]) -> str:
     head = "| group | n | " + " | ".join(_short(s, k) for s, k in HEADLINE) + " | p50 total ms |"
     rows = [head, "|" + "---|" * (len(HEADLINE) + 3)]
@@ -163,24 +187,36 @@ _CSS = (
     "td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}"
     "th:first-child,td:first-child{text-align:left}.good{color:#137333}.bad{color:#b3261e}"
     "svg{display:block;margin:.5rem 0}details{margin:.3rem 0}code{background:#f4f4f4;padding:0 3px}"
+    ".warn{border:3px solid #b3261e;background:#fde7e4;color:#5c0f0b;padding:10px 14px;border-radius:6px;"
+    "margin:1rem 0}.warn strong{font-size:16px}.gate-pass{color:#137333;font-weight:600}"
+    ".gate-fail{color:#fff;background:#b3261e;font-weight:600}.note{color:#555;font-style:italic}"
 )
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: dict[str, Any], thresholds: dict[str, Any] | None = None) -> str:
+    from evals.questions_view import questions_html
+
     config, n, delta = report["config"], report["n"], report.get("delta")
+    gate = thresholds or {}
     esc = html.escape
     name = esc(Path(str(config.get("dataset", ""))).name)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Eval report {name}</title><style>{_CSS}</style></head><body>",
         f"<h1>Eval report: {name}</h1>",
+        _mismatch_html(delta),
         f"<p>{n['total']} questions ({n['answerable']} answerable, {n['with_gold']} with gold documents); "
         f"generator <code>{esc(str(config.get('generator')))}</code>, k={esc(str(config.get('k')))}, "
         f"commit <code>{esc(str(config.get('git_commit')))}</code>.</p>",
         "<h2>Headline figures</h2>",
-        bar_chart([(f"{s}.{k}", report[s][k]) for s, k in HEADLINE]),
+        bar_chart(
+            [(f"{s}.{k}", report[s][k]) for s, k in HEADLINE],
+            baseline=[_base_value(report[s][k], _lookup(delta, (s, k))) for s, k in HEADLINE] if delta else None,
+        ),
+        "<p class='note'>Dark tick: the baseline's value.</p>" if delta else "",
         "<h2>All figures</h2>",
-        _figures_table(report, delta),
+        _figures_table(report, delta, gate),
+        f"<p class='note' data-testid='gate-note'>{esc(gate_note(report, gate) or '')}</p>",
     ]
     for grouping, title in (("by_lang", "By question language"), ("by_kind", "By kind")):
         groups = report[grouping]
@@ -203,18 +239,44 @@ def render_html(report: dict[str, Any]) -> str:
                 f"<details><summary>{esc(name.replace('_', ' '))} ({len(items)})</summary><table>"
                 f"<tr><th>id</th><th>question</th><th>before</th><th>after</th></tr>{rows}</table></details>"
             )
-    parts.append("<h2>Questions</h2>")
-    parts.append(_questions_html(report["questions"]))
+    parts.append("<h2 id='every-question'>Every question</h2>")
+    parts.append(questions_html(report["questions"]))
     parts.append(f"<h2>Configuration</h2><pre>{esc(json.dumps(config, indent=2, ensure_ascii=False))}</pre>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def _figures_table(report: dict[str, Any], delta: dict[str, Any] | None) -> str:
-    rows = ["<table><tr><th>figure</th><th>value</th>" + ("<th>change</th>" if delta else "") + "</tr>"]
+def _base_value(value: Any, change: Any) -> float | None:
+    if isinstance(value, int | float) and isinstance(change, int | float):
+        return float(value) - float(change)
+    return None
+
+
+def _mismatch_html(delta: dict[str, Any] | None) -> str:
+    problems = ((delta or {}).get("baseline") or {}).get("mismatch") or []
+    if not problems:
+        return ""
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    return (
+        "<div class='warn' role='alert' data-testid='baseline-warning'><strong>⚠ The baseline is not comparable:"
+        f" the changes below may mean nothing.</strong><ul>{items}</ul></div>"
+    )
+
+
+def _figures_table(report: dict[str, Any], delta: dict[str, Any] | None, gate: dict[str, Any]) -> str:
+    rows = [
+        "<table data-testid='figures'><tr><th>figure</th><th>value</th><th>CI gate</th>"
+        + ("<th>change</th>" if delta else "") + "</tr>"
+    ]
     for section in SECTIONS:
         for path, value in _flat(report[section]):
             full = (section, *path)
+            check = gate_check(gate, ".".join(full), value)
+            gate_cell = (
+                f"<td class='{'gate-pass' if check[1] else 'gate-fail'}' data-testid='gate'>"
+                f"{html.escape(check[0])} {'pass' if check[1] else 'FAIL'}</td>"
+                if check else "<td></td>"
+            )
             cell = ""
             if delta:
                 change = _lookup(delta, full)
@@ -224,7 +286,10 @@ def _figures_table(report: dict[str, Any], delta: dict[str, Any] | None) -> str:
                     else ("good" if is_good(change, full) else "bad")
                 )
                 cell = f"<td class='{cls}'>{html.escape(arrow(change, full))}</td>"
-            rows.append(f"<tr><td>{html.escape('.'.join(full))}</td><td>{fmt(value)}</td>{cell}</tr>")
+            rows.append(
+                f"<tr data-figure='{html.escape('.'.join(full))}'><td>{html.escape('.'.join(full))}</td>"
+                f"<td>{fmt(value)}</td>{gate_cell}{cell}</tr>"
+            )
     rows.append("</table>")
     return "".join(rows)
 
@@ -242,26 +307,13 @@ def _group_table_html(groups: dict[str, Any]) -> str:
     return "".join(rows)
 
 
-def _questions_html(questions: Sequence[dict[str, Any]]) -> str:
-    rows = [
-        "<details><summary>Every question</summary><table><tr><th>id</th><th>kind</th><th>lang</th>"
-        "<th>score</th><th>refused</th><th>answer</th></tr>"
-    ]
-    for q in questions:
-        rows.append(
-            f"<tr><td>{html.escape(q['id'])}</td><td>{html.escape(q['kind'])}</td><td>{html.escape(q['lang'])}</td>"
-            f"<td>{q['score']:.2f}</td><td>{'yes' if q['refused'] else ''}</td>"
-            f"<td style='text-align:left'>{html.escape(q['answer'][:300])}</td></tr>"
-        )
-    rows.append("</table></details>")
-    return "".join(rows)
-
-
-def bar_chart(items: Sequence[tuple[str, float | None]], width: int = 640) -> str:
-    """Horizontal bars for 0-1 figures, as inline SVG."""
+def bar_chart(
+    items: Sequence[tuple[str, float | None]], width: int = 640, baseline: Sequence[float | None] | None = None
+) -> str:
+    """Horizontal bars for 0-1 figures, as inline SVG; with `baseline`, a tick at each baseline value."""
     row, label_w = 22, 190
     height = row * len(items) + 10
-    bar_w = width - label_w - 60
+    bar_w = width - label_w - (140 if baseline else 60)
     out = [f"<svg width='{width}' height='{height}' role='img'>"]
     for i, (label, value) in enumerate(items):
         y = 5 + i * row
@@ -272,7 +324,15 @@ def bar_chart(items: Sequence[tuple[str, float | None]], width: int = 640) -> st
         )
         out.append(f"<rect x='{label_w}' y='{y + 3}' width='{bar_w}' height='14' fill='#eee'/>")
         out.append(f"<rect x='{label_w}' y='{y + 3}' width='{bar_w * v:.1f}' height='14' fill='#3a6ea5'/>")
-        out.append(f"<text x='{label_w + bar_w + 6}' y='{y + 15}' font-size='12'>{fmt(value)}</text>")
+        base = baseline[i] if baseline else None
+        if isinstance(base, int | float):
+            x = label_w + bar_w * max(0.0, min(1.0, base))
+            out.append(
+                f"<line x1='{x:.1f}' x2='{x:.1f}' y1='{y}' y2='{y + 20}' stroke='#111' stroke-width='3'>"
+                f"<title>baseline {base:.3f}</title></line>"
+            )
+        label = fmt(value) + (f" (base {base:.3f})" if isinstance(base, int | float) else "")
+        out.append(f"<text x='{label_w + bar_w + 6}' y='{y + 15}' font-size='12'>{html.escape(label)}</text>")
     out.append("</svg>")
     return "".join(out)
 

@@ -32,6 +32,7 @@ class QuestionResult:
     kind: str
     answerable: bool
     gold_ids: list[str]
+    answers: list[str] = field(default_factory=list)  # the gold answers
     answer: str = ""
     refused: bool = False
     score: float = 0.0  # 0..1: containment / polarity / list F1; refusal for unanswerable
@@ -40,6 +41,7 @@ class QuestionResult:
     retrieved: list[str] = field(default_factory=list)  # document ids, deduped, top RETRIEVAL_DEPTH
     used: list[str] = field(default_factory=list)  # document ids of the passages given to the generator
     cited: list[str] = field(default_factory=list)
+    passages: list[dict[str, str]] = field(default_factory=list)  # given to the generator: doc_id, chunk_id, text
     cited_sentences: int = 0
     supported_sentences: int = 0
     unsupported_removed: int = 0
@@ -74,6 +76,7 @@ def _ask(assistant: Assistant, record: EvalRecord, judge: Judge | None) -> Quest
         kind=record.kind,
         answerable=record.answerable,
         gold_ids=list(record.gold_ids),
+        answers=list(record.answers),
     )
     try:
         answer, ranked = assistant.run(record.question, depth=RETRIEVAL_DEPTH)
@@ -87,11 +90,14 @@ def _ask(assistant: Assistant, record: EvalRecord, judge: Judge | None) -> Quest
     result.retrieved = metrics.dedupe_documents(p.doc_id for p in ranked.passages)
     result.used = metrics.dedupe_documents(p.doc_id for p in used)
     result.cited = metrics.dedupe_documents(c.doc_id for c in answer.citations)
+    result.passages = [
+        {"doc_id": p.doc_id, "chunk_id": p.chunk_id, "text": p.text[:800]} for p in used
+    ]
     result.timings_ms = answer.timings_ms.model_dump()
     result.unsupported_removed = len(answer.unsupported)
     result.score = score_answer(record, answer.answer, answer.refused)
     result.correct = result.score >= 0.5
-    if record.answerable and not answer.refused:
+    if record.answerable and not answer.refused and record.answers:
         golds = [" ".join(record.answers)] if record.kind == "list" else list(record.answers)
         result.token_f1 = metrics.best_token_f1(answer.answer, golds)
     if not answer.refused:
@@ -108,6 +114,8 @@ def score_answer(record: EvalRecord, text: str, refused: bool) -> float:
         return 1.0 if refused else 0.0
     if refused:
         return 0.0
+    if not record.answers:  # a draft whose expected answer is unknown: only "not refused" is measured
+        return 1.0
     if record.is_yesno:
         return 1.0 if metrics.polarity(text) == record.answers[0].lower() else 0.0
     if record.kind == "list":

@@ -3,8 +3,10 @@ comparison with a baseline report (deltas and flipped questions)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from evals import metrics
@@ -151,8 +153,46 @@ def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
     delta["baseline"] = {
         "commit": baseline.get("config", {}).get("git_commit"),
         "dataset_sha256": baseline.get("config", {}).get("dataset_sha256"),
+        "mismatch": baseline_mismatch(report, baseline),
     }
     return delta
+
+
+SETTINGS_KEYS = ("generator", "k", "embedders", "chunking", "fusion", "min_relevance", "retrieval_depth", "judge")
+
+
+def baseline_mismatch(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """Why the comparison may mean nothing: the baseline ran other questions, another corpus or
+    other settings. Empty when both runs are alike."""
+    now, base = report.get("config", {}), baseline.get("config", {})
+    problems: list[str] = []
+    ids_now = [q.get("id") for q in report.get("questions", [])]
+    ids_base = [q.get("id") for q in baseline.get("questions", [])]
+    if set(ids_now) != set(ids_base) or now.get("dataset_sha256") != base.get("dataset_sha256"):
+        common = len(set(ids_now) & set(ids_base))
+        problems.append(
+            f"other questions: the baseline ran {len(ids_base)} questions "
+            f"({Path(str(base.get('dataset', '?'))).name}, limit {base.get('limit')}), this run {len(ids_now)} "
+            f"({Path(str(now.get('dataset', '?'))).name}, limit {now.get('limit')}); {common} in common"
+        )
+    corpus_now, corpus_base = now.get("corpus") or {}, base.get("corpus") or {}
+    if isinstance(corpus_now, dict) and isinstance(corpus_base, dict) and (
+        corpus_now.get("fingerprint") != corpus_base.get("fingerprint")
+        or corpus_now.get("paths") != corpus_base.get("paths")
+    ):
+        problems.append(
+            f"another corpus: the baseline indexed {corpus_base.get('files', '?')} files "
+            f"({', '.join(map(str, corpus_base.get('paths') or [])) or '?'}), this run "
+            f"{corpus_now.get('files', '?')} ({', '.join(map(str, corpus_now.get('paths') or [])) or '?'})"
+        )
+    changed = [
+        f"{key} {json.dumps(base.get(key), sort_keys=True)} → {json.dumps(now.get(key), sort_keys=True)}"
+        for key in SETTINGS_KEYS
+        if (key in now or key in base) and now.get(key) != base.get(key)
+    ]
+    if changed:
+        problems.append("other settings: " + "; ".join(changed))
+    return problems
 
 
 def _diff(current: Any, base: Any) -> Any:

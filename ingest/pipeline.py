@@ -29,6 +29,7 @@ from ingest.metadata import date_as_int
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH_CHUNKS = 256
+PROGRESS_STEP = 64  # chunks encoded between two progress updates: a steady rate, no long freeze
 
 
 @dataclass
@@ -96,7 +97,8 @@ def run_ingest(
             stats.errors.append(f"{root}: does not exist")
             continue
         root_key = str(root.resolve())
-        documents, failed_files = _load_root(root, stats)
+        bar = _progress(_bar_name(root), show)
+        documents, failed_files = _load_root(root, stats, bar)
         seen: set[str] = set()
         pending: list[tuple[LoadedDocument, str, DocRecord | None]] = []
         for doc in documents:
@@ -112,7 +114,9 @@ def run_ingest(
                 continue
             pending.append((doc, digest, previous))
 
-        _write_pending(pending, root_key, store, encoders, chunk_size, chunk_overlap, stats, show)
+        _write_pending(pending, root_key, store, encoders, chunk_size, chunk_overlap, stats, bar)
+        if bar is not None:
+            bar.close()
 
         for doc_id, record in manifest.items():
             if record.root != root_key or doc_id in seen or record.file in failed_files:
@@ -129,11 +133,17 @@ def run_ingest(
     return stats
 
 
-def _load_root(root: Path, stats: IngestStats) -> tuple[list[LoadedDocument], set[str]]:
+def _load_root(root: Path, stats: IngestStats, bar: Any = None) -> tuple[list[LoadedDocument], set[str]]:
     documents: list[LoadedDocument] = []
     failed_files: set[str] = set()
     files = list(iter_files(root))
-    for path in _progress(files, "reading", enabled=sys.stderr.isatty()):
+    if bar is not None:
+        bar.reset(total=len(files))
+        bar.unit = "file"
+        bar.set_postfix_str("reading", refresh=False)
+    for path in files:
+        if bar is not None:
+            bar.update(1)
         try:
             result = load_file(path, root)
         except BadFileError as exc:
@@ -149,8 +159,18 @@ def _load_root(root: Path, stats: IngestStats) -> tuple[list[LoadedDocument], se
             failed_files.add(str(path.resolve()))  # keep what was indexed from its bad records
         for doc in result.documents:
             doc.extra["file"] = str(path.resolve())
+            doc.source = _relative_source(doc.source, path, root)
         documents.extend(result.documents)
     return documents, failed_files
+
+
+def _relative_source(source: str, path: Path, root: Path) -> str:
+    """A source naming `path` is stored relative to the ingested folder (a file given alone:
+    its name), never as the server's absolute path. URLs stay as they are."""
+    if not source.startswith(str(path)):
+        return source
+    base = root if root.is_dir() else root.parent
+    return path.relative_to(base).as_posix() + source[len(str(path)):]
 
 
 def _write_pending(
@@ -161,19 +181,27 @@ def _write_pending(
     chunk_size: int,
     chunk_overlap: int,
     stats: IngestStats,
-    show: bool,
+    bar: Any = None,
 ) -> None:
+    """Chunk every pending document first (cheap), so the folder's bar counts chunks to embed
+    from the start; then embed and write in batches, the bar moving every PROGRESS_STEP chunks."""
+    prepared = [_prepare(doc, digest, root_key, chunk_size, chunk_overlap, previous)
+                for doc, digest, previous in pending]
+    if bar is not None:
+        bar.reset(total=sum(len(p.chunk_ids) for p in prepared))
+        bar.unit = "chunk"
+        bar.set_postfix_str("embedding" if prepared else "nothing new", refresh=False)
     batch: list[PreparedDocument] = []
     batch_chunks = 0
-    bar = _progress(pending, "embedding", enabled=show)
-    for doc, digest, previous in bar:
-        prepared = _prepare(doc, digest, root_key, chunk_size, chunk_overlap, previous)
-        batch.append(prepared)
-        batch_chunks += len(prepared.chunk_ids)
+    for document in prepared:
+        batch.append(document)
+        batch_chunks += len(document.chunk_ids)
         if batch_chunks >= EMBED_BATCH_CHUNKS:
-            _flush(batch, store, encoders, stats)
+            _flush(batch, store, encoders, stats, bar)
             batch, batch_chunks = [], 0
-    _flush(batch, store, encoders, stats)
+    _flush(batch, store, encoders, stats, bar)
+    if bar is not None:
+        bar.set_postfix_str(f"{len(prepared)} documents written", refresh=True)
 
 
 def _prepare(
@@ -220,14 +248,21 @@ def _prepare(
 
 
 def _flush(
-    batch: list[PreparedDocument], store: ChunkStore, encoders: Mapping[str, Embeddings], stats: IngestStats
+    batch: list[PreparedDocument], store: ChunkStore, encoders: Mapping[str, Embeddings], stats: IngestStats,
+    bar: Any = None,
 ) -> None:
     if not batch:
         return
     inputs = [
         passage_for_embedding(doc.record.title, text) for doc in batch for text in doc.texts
     ]
-    vectors = {name: encoder.embed_documents(inputs) for name, encoder in encoders.items()}
+    vectors: dict[str, list[list[float]]] = {name: [] for name in encoders}
+    for start in range(0, len(inputs), PROGRESS_STEP):
+        piece = inputs[start : start + PROGRESS_STEP]
+        for name, encoder in encoders.items():
+            vectors[name].extend(encoder.embed_documents(piece))
+        if bar is not None:
+            bar.update(len(piece))
     offset = 0
     for doc in batch:
         n = len(doc.chunk_ids)
@@ -242,9 +277,19 @@ def _flush(
             stats.added += 1
 
 
-def _progress(items: list[Any], desc: str, enabled: bool) -> Any:
-    if not enabled or not items:
-        return items
+def _bar_name(root: Path) -> str:
+    """The folder as given (`tests/data/corpus`), or its name when given as an absolute path."""
+    return (root.resolve().name if root.is_absolute() else root.as_posix()) or str(root)
+
+
+def _progress(name: str, enabled: bool) -> Any:
+    """One bar per ingested folder, named after it: files read, then chunks embedded, with an
+    average rate (smoothing 0: a steady rate and estimate); kept on screen up to the summary."""
+    if not enabled:
+        return None
     from tqdm import tqdm
 
-    return tqdm(items, desc=desc, unit="doc", file=sys.stderr, leave=False)
+    return tqdm(
+        desc=name, total=0, unit="file", file=sys.stderr, leave=True, smoothing=0.0, mininterval=0.5,
+        dynamic_ncols=True,
+    )

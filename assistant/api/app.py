@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -28,6 +30,7 @@ from assistant.errors import (
 from assistant.log import request_id
 from assistant.models import Answer
 from assistant.partners.guard import ApiError, AskPartner, scoped_filters
+from assistant.sources import public_answer
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -96,6 +99,7 @@ def create_app(
                     stores = build_sql_stores(settings)
                     set_web_state(app, stores.partners, stores.feedback,
                                   settings.resolved_demo_origins, settings.admin_token)
+        start_warming(app)
         yield
 
     app = FastAPI(
@@ -129,7 +133,8 @@ def create_app(
         `refused` is true when the documents do not hold the answer. With `X-Partner-Key` (the
         widget), retrieval is limited to the partner's sources."""
         filters = _checked_filters(body, assistant, partner)
-        return await run_in_threadpool(assistant.answer, body.question, body.history, filters)
+        answer = await run_in_threadpool(assistant.answer, body.question, body.history, filters)
+        return public_answer(answer)
 
     @app.post(
         "/v1/ask/stream",
@@ -169,8 +174,12 @@ def create_app(
             await run_in_threadpool(store.check_readable)
         except AssistantError as exc:
             ready, detail = False, str(exc)
+        status = "ready" if ready else "not_ready"
+        warming = getattr(app.state, "warming", None)
+        if ready and warming is not None and not warming.is_set():
+            ready, status, detail = False, "warming", "loading and warming the models"
         body = Readiness(
-            ready=ready, documents=docs, chunks=chunks, embedders=store.encoder_names,
+            ready=ready, status=status, documents=docs, chunks=chunks, embedders=store.encoder_names,
             generator=assistant.generator.name, index_version=store.version(), detail=detail,
         )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
@@ -190,6 +199,31 @@ def _mount_slack(app: FastAPI, slack_app: SlackApp) -> None:
         # Bolt verifies the signature (401 if bad or older than 5 minutes) and acknowledges at
         # once; listeners answer afterwards in Bolt's own threads.
         return await handler.handle(request)
+
+
+def start_warming(app: FastAPI) -> None:
+    """Warm the assistant in a thread; /readyz says `warming` (503) until it is done, then logs
+    `ready` once (what `make run` shows)."""
+    done = threading.Event()
+    app.state.warming = done
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            app.state.assistant.warm()
+        except AssistantError as exc:
+            logger.warning("warm-up skipped: %s", exc)
+        except Exception:
+            logger.exception("warm-up failed")
+        finally:
+            done.set()
+        seconds = time.perf_counter() - started
+        logger.info("ready: models loaded and warm in %.1f s", seconds)
+        on_ready = getattr(app.state, "on_ready", None)
+        if callable(on_ready):
+            on_ready(seconds)
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
 
 def _checked_filters(body: AskRequest, assistant: Assistant, partner: Partner | None) -> Filters | None:
@@ -214,9 +248,10 @@ def _event_payload(event: StreamEvent, answer_so_far: list[Answer]) -> str | Non
         return _sse_message("token", {"text": event.text})
     if event.kind == "done" and event.answer is not None:
         answer_so_far.append(event.answer)
+        answer = public_answer(event.answer)
         return _sse_message(
-            "citations", {"citations": [c.model_dump() for c in event.answer.citations]}
-        ) + _sse_message("done", event.answer.model_dump())
+            "citations", {"citations": [c.model_dump() for c in answer.citations]}
+        ) + _sse_message("done", answer.model_dump())
     return None
 
 

@@ -22,6 +22,7 @@ class ErrorBody(BaseModel):
 
 class Readiness(BaseModel):
     ready: bool
+    status: str = "ready"  # warming | ready | not_ready
     documents: int
     chunks: int
     embedders: list[str]

@@ -28,11 +28,22 @@ def _describe(partner: Partner) -> str:
     )
 
 
+def embed_snippet(api_url: str, key: str) -> str:
+    """The one line a partner pastes into its page."""
+    return f'<script src="{api_url.rstrip("/")}/widget.js" data-partner="{key}" defer></script>'
+
+
 def cmd_create(args: argparse.Namespace) -> int:
+    from assistant.cli import load_settings
+
+    settings = load_settings(args)
     partner = _store(args).create(
         args.name, args.origin, args.sources or [], rpm=args.rpm, greeting=args.greeting
     )
+    api_url = args.api_url or f"http://{settings.host}:{settings.port}"
     print(partner.key)
+    print(f"\nPaste this line into the partner's pages ({', '.join(partner.origins)}):")
+    print(embed_snippet(api_url, partner.key))
     return 0
 
 
@@ -72,8 +83,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     sub = p.add_subparsers(dest="partners_command", required=True)
 
-    c = sub.add_parser("create", parents=[common], help="create a partner and print its key")
-    c.add_argument("name")
+    c = sub.add_parser(
+        "create", parents=[common], help="create a partner; print its key and the <script> line to paste"
+    )
+    c.add_argument("name", help="a short unique name for the partner site")
     c.add_argument(
         "--origin", action="append", required=True, help="allowed origin, scheme://host[:port] (repeatable)"
     )
@@ -87,20 +100,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--rpm", type=int, default=DEFAULT_RPM, help=f"requests per minute (default {DEFAULT_RPM})"
     )
     c.add_argument("--greeting", help="optional greeting text")
+    c.add_argument(
+        "--api-url",
+        help="public address of this server, used in the printed <script> line "
+        "(default http://EXCHANGE_ASSISTANT_HOST:EXCHANGE_ASSISTANT_PORT)",
+    )
     c.set_defaults(handler=cmd_create)
 
     c = sub.add_parser("list", parents=[common], help="list partners")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="print the partners as JSON")
     c.set_defaults(handler=cmd_list)
 
     c = sub.add_parser("rotate", parents=[common], help="issue a new key (the old one stops working)")
-    c.add_argument("name")
+    c.add_argument("name", help="the partner's name")
     c.set_defaults(handler=cmd_rotate)
 
     c = sub.add_parser("revoke", parents=[common], help="revoke a partner's key")
-    c.add_argument("name")
+    c.add_argument("name", help="the partner's name")
     c.set_defaults(handler=cmd_revoke)
 
     c = sub.add_parser("import", parents=[common], help="create partners from a JSON file")
-    c.add_argument("file", type=Path)
+    c.add_argument("file", type=Path, help="a JSON list of partners (name, origins, sources, rpm, greeting)")
     c.set_defaults(handler=cmd_import)

@@ -17,7 +17,7 @@ from assistant.errors import InvalidInputError
 from assistant.feedback import FeedbackStore
 from assistant.models import Filters
 from assistant.slack.dedupe import RecentKeys
-from assistant.slack.formatting import ACTION_DOWN, ACTION_SHARE, ACTION_UP
+from assistant.slack.formatting import ACTION_DOWN, ACTION_PASSAGE, ACTION_SHARE, ACTION_UP
 from assistant.slack.listeners import SlackAnswerer, ignore_retries
 from assistant.slack.pending import PostedAnswers
 
@@ -33,6 +33,7 @@ def create_slack_app(
     api_url: str,
     channel_scopes: Mapping[str, Filters] | None = None,
     client: WebClient | None = None,
+    contact: str | None = None,
 ) -> App:
     """A Bolt app answering with `assistant`. `signing_secret` verifies HTTP requests (Socket
     Mode needs none); `api_url` is the Web API base URL (Slack's, or a local fake in tests).
@@ -47,7 +48,8 @@ def create_slack_app(
         process_before_response=False,  # ack at once; the answer runs in Bolt's listener threads
     )
     answerer = SlackAnswerer(
-        assistant, feedback, PostedAnswers(feedback.engine), dict(channel_scopes or {}), RecentKeys()
+        assistant, feedback, PostedAnswers(feedback.engine), dict(channel_scopes or {}), RecentKeys(),
+        contact=contact,
     )
     register_listeners(app, answerer)
     return app
@@ -60,6 +62,7 @@ def register_listeners(app: App, answerer: SlackAnswerer) -> None:
     app.command(COMMAND)(answerer.on_command)
     app.action(re.compile(f"^({ACTION_UP}|{ACTION_DOWN})$"))(answerer.on_feedback)
     app.action(ACTION_SHARE)(answerer.on_share)
+    app.action(ACTION_PASSAGE)(answerer.on_passage)
 
 
 def load_channel_scopes(path: Path) -> dict[str, Filters]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.cli import GENERATOR_HELP
 from assistant.errors import InvalidInputError
 
 
@@ -17,7 +18,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN)",
     )
-    p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
     p.set_defaults(handler=cmd_slack)
 
     p = subparsers.add_parser("feedback", parents=[common], help="feedback given on answers")
@@ -45,6 +46,7 @@ def build_slack_app(settings: Any, assistant: Any, feedback: Any = None) -> Any:
         signing_secret=secret.get_secret_value() if secret is not None else None,
         api_url=settings.slack_api_url,
         channel_scopes=scopes,
+        contact=settings.help_contact,
     )
 
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from assistant.models import Answer, Source
+from assistant.sources import display_title, passages, quoted_in
 
 SECTION_LIMIT = 3000  # characters of text in a section block or a context element
 MAX_BLOCKS = 50  # blocks in one message
@@ -24,6 +25,8 @@ SHARE_BLOCK = "share"
 ACTION_UP = "exchange_feedback_up"
 ACTION_DOWN = "exchange_feedback_down"
 ACTION_SHARE = "exchange_share"
+ACTION_PASSAGE = "exchange_show_passage"
+DEFAULT_CONTACT = "the exchange-programs team"
 
 Block = dict[str, Any]
 Message = dict[str, Any]  # {"text": fallback, "blocks": [...]}
@@ -139,8 +142,8 @@ def truncate(text: str, limit: int) -> str:
 
 def source_line(source: Source) -> str:
     """`[n] <url|title> · date`, or `[n] title (doc id) · date` when the source has no URL."""
-    title = source.title or source.doc_id
-    label = link(source.url, title) if source.url else f"{escape(title)} ({escape(source.doc_id)})"
+    title = display_title(source)
+    label = link(source.url, title) if source.url else escape(title)
     date = f" · {escape(source.date)}" if source.date else ""
     return truncate(f"[{source.n}] {label}{date}", SECTION_LIMIT)
 
@@ -152,6 +155,51 @@ def sources_blocks(citations: list[Source]) -> list[Block]:
         {"type": "context", "elements": elements[i : i + CONTEXT_ELEMENTS]}
         for i in range(0, len(elements), CONTEXT_ELEMENTS)
     ]
+
+
+# --- sources with their passages (one per document) ---------------------------------------------
+
+
+def source_sections(citations: list[Source], key: str, answer_language: str) -> list[Block]:
+    """One section per document: its line (title, link, date) and a "Show passage(s)" button
+    that answers, only to the clicking person, with the quoted passages."""
+    blocks: list[Block] = []
+    for source in citations:
+        block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": source_line(source)}}
+        quotes = passages(source)
+        if quotes:
+            label = "Show passage" if len(quotes) == 1 else f"Show {len(quotes)} passages"
+            block["accessory"] = _button(ACTION_PASSAGE, label, f"{key}|{source.n}")
+        language = quoted_in(source, answer_language)
+        blocks.append(block)
+        if language:
+            blocks.append(_context(f"Quoted in {language}"))
+    return blocks
+
+
+def passage_message(source: Source, answer_language: str) -> Message:
+    """The quoted passages of one source (the "Show passage" reply): title, date, link,
+    the language they are quoted in when it is not the answer's, then each passage as a quote."""
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": source_line(source)}}]
+    language = quoted_in(source, answer_language)
+    if language:
+        blocks.append(_context(f"Quoted in {language}"))
+    for passage in passages(source)[: MAX_BLOCKS - 2]:
+        quote = "\n".join(f"> {line}" if line.strip() else ">" for line in escape(passage.quote.strip()).splitlines())
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(quote, SECTION_LIMIT)}})
+    return {"text": truncate(f"Passages of [{source.n}] {display_title(source)}", TEXT_LIMIT), "blocks": blocks}
+
+
+def refusal_next_step(question: str, contact: str | None = None) -> Block:
+    """Under a refusal: what was asked, what the documents cover, and whom to ask (the refusal
+    itself already says the documents hold no answer)."""
+    asked = escape(" ".join(question.split()))
+    text = (
+        f"You asked: _{asked}_\n"
+        "The documents cover cultural, sister-city and student exchange programs: try naming the program, "
+        f"the city or the year. For anything else, ask {escape(contact or DEFAULT_CONTACT)}."
+    )
+    return _context(truncate(text, SECTION_LIMIT))
 
 
 def feedback_block(key: str) -> Block:
@@ -197,7 +245,8 @@ def replace_feedback(blocks: list[Block], replacement: Block) -> list[Block]:
 
 
 def answer_messages(
-    answer: Answer, question: str, key: str, *, shareable: bool = False, shared_by: str | None = None
+    answer: Answer, question: str, key: str, *, shareable: bool = False, shared_by: str | None = None,
+    contact: str | None = None,
 ) -> list[Message]:
     """The answer as one or more messages: answer sections, the numbered sources (or, for a
     refusal, what was searched for), an optional "shared by", and the feedback buttons last."""
@@ -206,12 +255,9 @@ def answer_messages(
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_text(text)
     ]
     if answer.refused:
-        asked = escape(" ".join(question.split()))
-        blocks.append(
-            _context(truncate(f"Nothing in the program documents answers: _{asked}_", SECTION_LIMIT))
-        )
+        blocks.append(refusal_next_step(question, contact))
     else:
-        blocks.extend(sources_blocks(answer.citations))
+        blocks.extend(source_sections(answer.citations, key, answer.language))
     if shared_by:
         asked = escape(" ".join(question.split()))
         blocks.append(_context(truncate(f"Shared by <@{shared_by}> · question: _{asked}_", SECTION_LIMIT)))

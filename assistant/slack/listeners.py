@@ -27,6 +27,7 @@ from assistant.slack.formatting import (
     WORKING_TEXT,
     answer_messages,
     escape,
+    passage_message,
     plain_question,
     replace_feedback,
     thanks_block,
@@ -65,7 +66,9 @@ class SlackAnswerer:
         posted: PostedAnswers,
         channel_scopes: Mapping[str, Filters],
         recent: RecentKeys,
+        contact: str | None = None,
     ) -> None:
+        self.contact = contact  # whom to ask when the documents have no answer
         self.assistant = assistant
         self.feedback = feedback
         self.posted = posted
@@ -117,7 +120,7 @@ class SlackAnswerer:
             )
             answer = self.assistant.answer(question, history, self.channel_scopes.get(channel))
             key = self.posted.add(question, answer, conversation=f"{channel}:{thread_ts}")
-            messages = answer_messages(answer, question, key)
+            messages = answer_messages(answer, question, key, contact=self.contact)
             client.chat_update(channel=channel, ts=working_ts, **messages[0])
             for message in messages[1:]:
                 client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
@@ -184,7 +187,7 @@ class SlackAnswerer:
         try:
             answer = self.assistant.answer(question, None, self.channel_scopes.get(channel))
             key = self.posted.add(question, answer, conversation=f"{channel}:command")
-            for message in answer_messages(answer, question, key, shareable=True):
+            for message in answer_messages(answer, question, key, shareable=True, contact=self.contact):
                 respond(response_type="ephemeral", replace_original=False, **message)
         except InvalidInputError as exc:
             respond(
@@ -224,9 +227,9 @@ class SlackAnswerer:
             ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
             blocks = (
                 message.get("blocks")
-                or answer_messages(record.answer, record.question, record.key, shareable=ephemeral)[-1][
-                    "blocks"
-                ]
+                or answer_messages(
+                    record.answer, record.question, record.key, shareable=ephemeral, contact=self.contact
+                )[-1]["blocks"]
             )
             blocks = replace_feedback(blocks, thanks_block(user_id, rating))
             text = message.get("text") or "Thanks for the feedback."
@@ -236,6 +239,22 @@ class SlackAnswerer:
                 client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=text, blocks=blocks)
         except Exception:
             logger.exception("storing Slack feedback failed")
+            respond(response_type="ephemeral", replace_original=False, text=ERROR_TEXT)
+
+    def on_passage(self, ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+        """ "Show passage": the source's quoted passages, only to the person who clicked."""
+        ack()
+        try:
+            key, _, number = (action.get("value") or "").rpartition("|")
+            record = self.posted.get(key)
+            source = next((c for c in record.answer.citations if str(c.n) == number), None) if record else None
+            if record is None or source is None:
+                respond(response_type="ephemeral", replace_original=False, text=EXPIRED_TEXT)
+                return
+            reply = passage_message(source, record.answer.language)
+            respond(response_type="ephemeral", replace_original=False, **reply)
+        except Exception:
+            logger.exception("showing a passage failed")
             respond(response_type="ephemeral", replace_original=False, text=ERROR_TEXT)
 
     def on_share(
@@ -250,7 +269,10 @@ class SlackAnswerer:
             if record is None:
                 respond(response_type="ephemeral", replace_original=False, text=EXPIRED_TEXT)
                 return
-            for message in answer_messages(record.answer, record.question, record.key, shared_by=user_id):
+            shared = answer_messages(
+                record.answer, record.question, record.key, shared_by=user_id, contact=self.contact
+            )
+            for message in shared:
                 client.chat_postMessage(channel=channel, **message)
             respond(delete_original=True)
         except SlackApiError as exc:

@@ -272,7 +272,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     corpus = args.corpus or [REPO_ROOT / "corpus"]
     records = load_dataset(args.dataset or DATASETS / "corpus_dev.jsonl")
     rows = compare_bench.run(settings, encoders, corpus, records, args.generators, args.llm_questions)
-    print_table("ours vs the plain LangChain RAG pipeline (same corpus, questions, model, process)", rows, list(rows[0]))
+    title = "ours vs the plain LangChain RAG pipeline (same corpus, questions, model, process)"
+    print_table(title, rows, list(rows[0]))
     write_json(args.json, "compare", {"generators": args.generators, "corpus": [str(c) for c in corpus]}, rows)
     return 0
 

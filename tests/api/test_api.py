@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -98,7 +99,12 @@ def test_stream_rejects_bad_input_with_a_status_not_an_event(server: str) -> Non
 
 
 def test_readiness_reports_index_counts_encoders_and_generator(server: str) -> None:
-    body = httpx.get(f"{server}/readyz").json()
+    for _ in range(600):  # the warm-up (models already loaded here) takes a moment
+        body = httpx.get(f"{server}/readyz").json()
+        if body.get("status") != "warming":
+            break
+        time.sleep(0.1)
+    assert body["status"] == "ready"
     assert body["ready"] and body["documents"] >= 16 and body["chunks"] > body["documents"]
     assert set(body["embedders"]) == {"use", "minilm"} and body["generator"] == "extractive"
     assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}

@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from assistant.chain import Assistant
+from assistant.chain import Assistant, StreamEvent
+from assistant.models import Answer, Quote, Source
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +73,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", reduced_motion="reduce"
+    )
     yield context.new_page()
     context.close()
 
@@ -98,7 +101,7 @@ def test_demo_page_widget_streams_a_cited_answer_whose_badges_open_the_quoted_pa
     expect(launcher).to_be_visible()
     launcher.click()
     expect(page.get_by_test_id("panel")).to_be_visible()
-    expect(page.get_by_test_id("greeting")).to_contain_text("sister cities")
+    expect(page.get_by_test_id("greeting")).to_contain_text("villes jumelles")  # the demo page is French
 
     ask(page, TIANJIN)
     answer = page.locator(DONE)
@@ -120,7 +123,7 @@ def test_demo_page_widget_streams_a_cited_answer_whose_badges_open_the_quoted_pa
     expect(popover).to_be_hidden()
 
     page.get_by_test_id("feedback-up").click()
-    expect(page.get_by_test_id("feedback-status")).to_have_text("Thanks for your feedback")
+    expect(page.get_by_test_id("feedback-status")).to_have_text("Merci pour votre avis")
     record = [r for r in api.feedback.records() if r.partner == "demo"][-1]
     assert (record.channel, record.rating, record.question) == ("widget", "up", TIANJIN)
     assert record.conversation  # the widget's session id
@@ -158,16 +161,30 @@ def test_partner_page_css_does_not_leak_into_the_widget(page: Page, api: Api) ->
     assert styles["input"]["background"] != "rgb(255, 255, 0)"
 
 
-def test_widget_on_a_page_whose_origin_is_not_allowed_shows_the_not_allowed_message(
+def test_widget_on_a_page_whose_origin_is_not_allowed_says_so_at_load_and_takes_no_question(
     page: Page, api: Api, partner_site: str
 ) -> None:
     demo_key = api.partners.get("demo").key  # allowed only on the API's own origin
     page.goto(f"{partner_site}/?key={demo_key}")
-    ask(page, TIANJIN)
-    error = page.get_by_test_id("error-message")
-    expect(error).to_have_attribute("data-error", "forbidden", timeout=ANSWER_TIMEOUT_MS)
-    expect(error).to_contain_text("not allowed to use the assistant")
-    expect(page.locator(DONE)).to_have_count(0)
+    launcher = page.get_by_test_id("launcher")
+    expect(launcher).to_have_attribute("title", re.compile("not allowed to use the assistant"))
+    launcher.click()
+    notice = page.get_by_test_id("access-notice")
+    expect(notice).to_contain_text("not allowed to use the assistant")  # before any question
+    expect(page.get_by_test_id("greeting")).to_have_count(0)
+    expect(page.get_by_test_id("input")).to_be_disabled()
+    expect(page.get_by_test_id("send")).to_be_disabled()
+    page.screenshot(path=str(artifacts_dir() / "widget-origin-not-allowed.png"))
+    expect(page.locator('[data-testid="message"]')).to_have_count(0)
+
+
+def test_widget_with_a_revoked_key_says_so_at_load(page: Page, api: Api, partner_site: str) -> None:
+    partner = api.partner(origins=[partner_site])
+    api.partners.revoke(partner.name)
+    page.goto(f"{partner_site}/?key={partner.key}")
+    page.get_by_test_id("launcher").click()
+    expect(page.get_by_test_id("access-notice")).to_contain_text("access key has been revoked")
+    expect(page.get_by_test_id("input")).to_be_disabled()
 
 
 def test_partner_greeting_set_on_the_server_greets_visitors_of_the_partner_site(
@@ -208,3 +225,128 @@ def test_rate_limited_partner_gets_the_wait_message(page: Page, api: Api, partne
     expect(error).to_contain_text(re.compile(r"Too many questions, please wait \d+ seconds?\."))
     page.get_by_test_id("input").fill("one more")
     expect(page.get_by_test_id("send")).to_be_disabled()
+
+
+# --- sources a person reads, the French demo page, desktop and mobile widths --------------------
+
+QUESTION_FR = "Combien de personnes ont assisté à l’événement Tianjin-Qinghai ?"
+PASSAGE_1 = (
+    "Tianjin and Northwest China’s Qinghai province hosted a cultural and tourism-themed event at the "
+    "Tianjin Binhai Cultural Center on May 29, with over 1,000 attendees from government, enterprises "
+    "and social sectors."
+)
+PASSAGE_2 = (
+    "The event highlighted the deep integration of industries between Qinghai and Tianjin, resulting in "
+    "the signing of cooperation agreements for 24 key projects across eight categories."
+)
+
+
+def canned_answer() -> Answer:
+    """One document cited twice: one source with its two passages, quoted in English for a
+    French question (what the core emits once sources are per document)."""
+    source = Source(
+        n=1, doc_id="004_9bc1640c6c35c08d", title="Tianjin and Qinghai to Boost Cultural Exchanges",
+        source="/srv/exchange/corpus/004_9bc1640c6c35c08d.txt", date="2024-05-29", language="en",
+        quote=PASSAGE_1, score=0.9, chunk_id="004_9bc1640c6c35c08d:0",
+        passages=[Quote(chunk_id="004_9bc1640c6c35c08d:0", quote=PASSAGE_1),
+                  Quote(chunk_id="004_9bc1640c6c35c08d:1", quote=PASSAGE_2)],
+    )
+    return Answer(
+        answer="Plus de 1 000 personnes ont assisté à l’événement [1]. Des accords ont été signés pour "
+        "24 projets clés [1].",
+        citations=[source], refused=False, language="fr",
+    )
+
+
+class CannedAssistant:
+    """The real assistant (index, limits) answering with a hand-built Answer."""
+
+    def __init__(self, real: Assistant, answer: Answer) -> None:
+        self._real, self._answer = real, answer
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    def warm(self) -> None:
+        pass
+
+    def stream(self, question: str, history: object = None, filters: object = None) -> Iterator[StreamEvent]:
+        yield StreamEvent("token", text=self._answer.answer)
+        yield StreamEvent("done", answer=self._answer)
+
+    def answer(self, question: str, history: object = None, filters: object = None) -> Answer:
+        return self._answer
+
+
+@pytest.fixture(scope="module")
+def canned_api(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    canned = CannedAssistant(assistant, canned_answer())
+    with api_server(canned, tmp_path_factory.mktemp("canned-db") / "assistant.sqlite3") as server:  # type: ignore[arg-type]
+        yield server
+
+
+def test_one_badge_per_document_opens_its_passages_labelled_with_their_language(
+    page: Page, canned_api: Api
+) -> None:
+    page.goto(f"{canned_api.url}/")
+    ask(page, QUESTION_FR)
+    answer = page.locator(DONE)
+    expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+    items = answer.get_by_test_id("source-item")
+    expect(items).to_have_count(1)  # the document once, though two of its passages are cited
+    expect(items.first).to_have_text(re.compile(r"\[1\]\s*Tianjin and Qinghai to Boost Cultural Exchanges · 29 mai 2024"))
+    expect(answer).not_to_contain_text("004_9bc1640c6c35c08d")
+
+    answer.get_by_test_id("citation-badge").first.click()
+    popover = page.get_by_test_id("source-popover")
+    expect(popover).to_be_visible()
+    quotes = popover.get_by_test_id("source-quote")
+    expect(quotes).to_have_count(2)
+    expect(quotes.nth(0)).to_contain_text("over 1,000 attendees")
+    expect(quotes.nth(1)).to_contain_text("24 key projects")
+    expect(popover.get_by_test_id("quote-language")).to_have_text("Extrait en anglais")
+    expect(popover).to_contain_text("29 mai 2024")
+    expect(popover.get_by_test_id("source-doc-id")).to_have_count(0)  # a title exists: no hash id
+    assert "null" not in popover.inner_text()
+    page.screenshot(path=str(artifacts_dir() / "widget-sources-per-document.png"))
+
+
+def test_demo_page_is_french_and_the_header_title_is_whole_at_desktop_width(page: Page, api: Api) -> None:
+    page.goto(f"{api.url}/")
+    page.get_by_test_id("launcher").click()
+    expect(page.get_by_test_id("greeting")).to_contain_text("Bonjour")
+    expect(page.get_by_test_id("input")).to_have_attribute("placeholder", "Posez votre question sur un échange…")
+    title = page.locator("exchange-assistant-widget .title")
+    expect(title).to_have_text("Assistant des échanges internationaux")
+    fits = title.evaluate("el => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight + 1")
+    assert fits, "the header title is cut off"
+    page.screenshot(path=str(artifacts_dir() / "widget-demo-fr-desktop.png"))
+
+
+def test_widget_fills_a_phone_screen_with_the_title_whole_and_sources_readable(
+    browser: Browser, canned_api: Api
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True,
+                                  reduced_motion="reduce",
+                                  has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.goto(f"{canned_api.url}/")
+        page.get_by_test_id("launcher").click()
+        panel = page.get_by_test_id("panel")
+        box = panel.bounding_box()
+        assert box is not None and (box["width"], box["height"]) == (390, 844)
+        title = page.locator("exchange-assistant-widget .title")
+        assert title.evaluate("el => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight + 1")
+        ask(page, QUESTION_FR)
+        answer = page.locator(DONE)
+        expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+        page.screenshot(path=str(artifacts_dir() / "widget-mobile-answer.png"))
+        answer.get_by_test_id("citation-badge").first.tap()
+        popover = page.get_by_test_id("source-popover")
+        expect(popover.get_by_test_id("source-quote")).to_have_count(2)
+        pop = popover.bounding_box()
+        assert pop is not None and pop["x"] >= 0 and pop["x"] + pop["width"] <= 390
+        page.screenshot(path=str(artifacts_dir() / "widget-mobile-passages.png"))
+    finally:
+        context.close()

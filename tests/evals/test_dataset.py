@@ -46,7 +46,7 @@ def test_limit_keeps_the_first_questions(tmp_path: Path) -> None:
         ({**GOOD, "answers": "Astana"}, "answers", "list of non-empty strings"),
         ({**GOOD, "answerable": "yes"}, "answerable", "true or false"),
         ({**GOOD, "question": "  "}, "question", "non-empty string"),
-        ({**GOOD, "notes": "x"}, "notes", "unknown"),
+        ({**GOOD, "notes": 3}, "notes", "must be a string"),
         ({**GOOD, "answers": []}, "answers", "at least one answer"),
         ({**GOOD, "answerable": False}, "answers", "must be []"),
         ({**GOOD, "kind": "unanswerable", "answers": [], "gold_ids": []}, "answerable", "must be false"),
@@ -81,3 +81,10 @@ def test_a_missing_file_is_an_invalid_input_error(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidInputError, match="cannot be read"):
         load_dataset(tmp_path / "nope.jsonl")
+
+
+def test_notes_and_extra_fields_are_accepted_and_kind_defaults_to_factoid(tmp_path: Path) -> None:
+    draft = {k: v for k, v in GOOD.items() if k != "kind"}
+    draft.update(answers=[], notes="UNKNOWN: the expected answer", source="feedback")
+    [record] = load_dataset(_write(tmp_path, draft))
+    assert (record.kind, record.is_draft, record.notes) == ("factoid", True, "UNKNOWN: the expected answer")

@@ -90,6 +90,15 @@ def test_eval_writes_reports_reuses_its_index_and_compares_with_a_baseline(
     assert second["config"]["corpus"]["collection"] == first["config"]["corpus"]["collection"]
     assert second["delta"]["retrieval"]["recall@10"] == 0.0
     assert second["delta"]["flips"]["correct_to_wrong"] == []
+    assert second["delta"]["baseline"]["mismatch"] == []  # same questions, corpus and settings
+    capsys.readouterr()
+
+    # a run on fewer questions compared with the full baseline: warned loudly, not silently compared
+    assert _eval(dataset, tmp_path / "third", "--limit", "1", "--baseline", str(tmp_path / "first" / "report.json")) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: the baseline is not comparable: other questions: the baseline ran 3 questions" in err
+    assert "this run 1" in err
+    assert "baseline is not comparable" in (tmp_path / "third" / "report.html").read_text()
 
 
 def test_eval_rejects_a_bad_dataset_line_with_exit_2(

@@ -131,9 +131,40 @@ def test_chunks_carry_doc_id_title_source_language_date_and_hash(store: ChunkSto
     meta = chunk.metadata
     assert meta["title"] == "Échange de retraités avec Freiburg"
     assert meta["lang"] == "fr" and meta["date"] == "2026-02-10" and len(meta["content_hash"]) == 64
-    assert meta["source"].endswith("announcements.jsonl#announcements/seniors-fr")
+    assert meta["source"] == "announcements.jsonl#announcements/seniors-fr"  # relative to the folder
     busan = next(c for c in store.iter_chunks() if c.metadata["doc_id"] == "busan-summer-camp")
-    assert busan.metadata["lang"] == "en" and busan.metadata["source"].endswith("busan-summer-camp.txt")
+    assert busan.metadata["lang"] == "en" and busan.metadata["source"] == "busan-summer-camp.txt"
+
+
+def test_sources_are_stored_relative_to_the_ingested_folder_never_absolute(
+    store: ChunkStore, encoders: dict, tmp_path: Path, workdir: Path
+) -> None:
+    nested = tmp_path / "site"
+    (nested / "public" / "2024").mkdir(parents=True)
+    (nested / "public" / "2024" / "oslo.md").write_text(
+        "# Oslo choir exchange\n\nThe Nantes–Oslo choir exchange runs every spring with forty singers."
+    )
+    ingest(store, encoders, nested, workdir / "busan-summer-camp.txt")
+    sources = {c.metadata["doc_id"]: c.metadata["source"] for c in store.iter_chunks()}
+    assert sources["public/2024/oslo"] == "public/2024/oslo.md"
+    assert sources["busan-summer-camp"] == "busan-summer-camp.txt"  # a file given alone: its name
+    assert not any(source.startswith("/") or str(tmp_path) in source for source in sources.values())
+
+
+def test_ingest_shows_one_named_bar_per_folder_counting_chunks_until_the_summary(
+    store: ChunkStore, encoders: dict, tmp_path: Path, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "more-programs"
+    other.mkdir()
+    (other / "oslo.md").write_text("# Oslo\n\n" + "The Nantes–Oslo choir exchange runs every spring. " * 60)
+    stats = run_ingest([workdir, other], store, encoders, progress=True)
+    err = capsys.readouterr().err
+    finals = [line.split("\r")[-1] for line in err.split("\n") if line.strip()]
+    assert [line.split(":")[0] for line in finals] == ["docs", "more-programs"]  # one bar per folder, named
+    chunks = [int(line.split("|")[2].split("/")[1].split()[0]) for line in finals]
+    assert sum(chunks) == stats.chunks_written  # the bars count chunks, each to 100 %
+    assert all("100%" in line and "chunk" in line and "documents written" in line for line in finals)
+    assert "reading" not in "".join(finals) and "embedding" not in "".join(finals)
 
 
 def test_same_code_path_works_against_a_chroma_server(tmp_path: Path, encoders: dict, workdir: Path) -> None:

@@ -88,12 +88,16 @@ def test_cli_creates_lists_rotates_and_revokes_a_partner_a_running_server_obeys(
 ) -> None:
     # The autouse fixture points EXCHANGE_ASSISTANT_DATA_DIR at tmp_path/data: same DB as the server.
     with api_server(assistant, tmp_path / "data" / "assistant.sqlite3") as server:
-        code, key, _ = run_cli(
+        code, created, _ = run_cli(
             capsys, "partners", "create", "nancy", "--origin", PARTNER_ORIGIN, "--origin", "http://localhost:8080",
             "--sources", "programs/*", "public/*", "--rpm", "12", "--greeting", "Bonjour !",
+            "--api-url", server.url,
         )
         assert code == 0
+        key = created.splitlines()[0]
         assert key.startswith("pk_")
+        # the one line to paste into the partner's page
+        assert f'<script src="{server.url}/widget.js" data-partner="{key}" defer></script>' in created
         assert ask_status(server.url, key)[0] == 200
 
         code, listing, _ = run_cli(capsys, "partners", "list")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from assistant.models import Answer, Source
+from assistant.models import Answer, Quote, Source
 from assistant.slack.dedupe import RecentKeys
 from assistant.slack.formatting import (
+    ACTION_PASSAGE,
     MAX_BLOCKS,
     SECTION_LIMIT,
     TEXT_LIMIT,
     answer_messages,
     escape,
     markdown_to_mrkdwn,
+    passage_message,
     plain_question,
     sources_blocks,
     split_text,
@@ -46,13 +48,56 @@ def test_markdown_becomes_mrkdwn() -> None:
     )
 
 
-def test_sources_are_numbered_links_or_document_ids_with_dates() -> None:
-    [block] = sources_blocks([source(1, url="https://ex.org/t", date="2024-05-29"), source(2)])
+def test_sources_are_numbered_titles_with_links_and_dates_the_id_only_without_a_title() -> None:
+    [block] = sources_blocks(
+        [source(1, url="https://ex.org/t", date="2024-05-29"), source(2), source(3, title="")]
+    )
     lines = [element["text"] for element in block["elements"]]
     assert lines == [
         "[1] <https://ex.org/t|Tianjin &amp; Qinghai> · 2024-05-29",
-        "[2] Tianjin &amp; Qinghai (doc_2)",
+        "[2] Tianjin &amp; Qinghai",
+        "[3] doc_3",
     ]
+
+
+def _per_document_answer() -> Answer:
+    cited = source(1, date="2024-05-29", title="Tianjin and Qinghai to Boost Cultural Exchanges")
+    cited = cited.model_copy(update={
+        "language": "en",
+        "passages": [Quote(chunk_id="doc_1:0", quote="over 1,000 attendees"),
+                     Quote(chunk_id="doc_1:3", quote="24 key <projects>")],
+    })
+    return Answer(answer="Plus de 1 000 personnes [1]. 24 projets [1].", citations=[cited], refused=False,
+                  language="fr")
+
+
+def test_each_document_is_one_source_with_its_date_and_a_show_passages_button() -> None:
+    [message] = answer_messages(_per_document_answer(), "Combien ?", "key9")
+    sections = [b for b in message["blocks"] if b.get("accessory")]
+    assert len(sections) == 1  # one document, two passages: one source
+    assert sections[0]["text"]["text"] == "[1] Tianjin and Qinghai to Boost Cultural Exchanges · 2024-05-29"
+    button = sections[0]["accessory"]
+    assert (button["action_id"], button["value"], button["text"]["text"]) == (
+        ACTION_PASSAGE, "key9|1", "Show 2 passages"
+    )
+    texts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert "Quoted in English" in texts  # the passages are English, the answer French
+
+
+def test_show_passage_reply_quotes_every_passage_of_the_document() -> None:
+    reply = passage_message(_per_document_answer().citations[0], "fr")
+    texts = [b["text"]["text"] if "text" in b else b["elements"][0]["text"] for b in reply["blocks"]]
+    assert texts == [
+        "[1] Tianjin and Qinghai to Boost Cultural Exchanges · 2024-05-29",
+        "Quoted in English",
+        "> over 1,000 attendees",
+        "> 24 key &lt;projects&gt;",
+    ]
+
+
+def test_a_source_without_passages_falls_back_to_its_quote() -> None:
+    reply = passage_message(source(2), "en")
+    assert [b["text"]["text"] for b in reply["blocks"]][-1] == "> ..."
 
 
 def test_many_sources_fill_several_context_blocks_of_ten() -> None:
@@ -87,16 +132,24 @@ def test_very_long_answer_is_spread_over_messages_with_feedback_on_the_last() ->
     assert all(b["type"] != "actions" for b in messages[0]["blocks"])
 
 
-def test_refusal_names_the_question_that_was_not_found() -> None:
+def test_refusal_says_it_once_then_gives_a_next_step() -> None:
     answer = Answer(
         answer="The program documents I can search do not answer this question.",
         citations=[],
         refused=True,
         language="en",
     )
-    [message] = answer_messages(answer, "Who runs the <Oslo> program?", "k")
+    [message] = answer_messages(answer, "Who runs the <Oslo> program?", "k", contact="intl@city.example")
+    text = "\n".join(
+        b["text"]["text"] if "text" in b else b["elements"][0]["text"]
+        for b in message["blocks"] if b["type"] in ("section", "context")
+    )
+    assert text.count("do not answer") + text.count("Nothing in the program documents") == 1
     context = message["blocks"][1]["elements"][0]["text"]
-    assert context == "Nothing in the program documents answers: _Who runs the &lt;Oslo&gt; program?_"
+    assert context.startswith("You asked: _Who runs the &lt;Oslo&gt; program?_")
+    assert "cultural, sister-city and student exchange programs" in context  # what the documents cover
+    assert "try naming the program" in context
+    assert context.endswith("ask intl@city.example.")  # whom to ask
 
 
 def test_user_message_becomes_a_plain_question() -> None:

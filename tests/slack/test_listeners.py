@@ -111,7 +111,39 @@ def test_mention_is_answered_in_thread_with_cited_sources_and_feedback_buttons(
     assert "1,000" in text
     assert "[1]" in text
     assert set(buttons(update.body["blocks"])) == {"exchange_feedback_up", "exchange_feedback_down"}
-    assert TIANJIN in text  # no URL for this source: the document id is shown
+    assert "Tianjin and Qinghai to Boost Cultural Exchanges" in text  # the title, not the hash id
+    assert TIANJIN not in text
+
+
+def test_show_passage_button_replies_only_to_the_clicker_with_the_quoted_passage(
+    assistant: Assistant, serve_slack: Any
+) -> None:
+    harness = serve_slack(assistant)
+    harness.send_event(mention(QUESTION, "1700000050.000100", channel="CP"), "Ev-passage")
+    update = harness.fake.wait_for(lambda f: answer_update(f, "CP"))
+    [first, *_] = [b["accessory"] for b in update.body["blocks"] if b.get("accessory")]
+    assert first["action_id"] == "exchange_show_passage"
+    assert first["text"]["text"].startswith("Show")
+
+    clicked = harness.send_action(
+        {
+            "type": "block_actions", "team": {"id": "T1"}, "api_app_id": "A1", "token": "legacy",
+            "trigger_id": "t2", "user": {"id": "U3"}, "channel": {"id": "CP"},
+            "container": {"type": "message", "message_ts": update.body["ts"], "channel_id": "CP",
+                          "is_ephemeral": False},
+            "message": {"type": "message", "ts": update.body["ts"], "text": update.body["text"],
+                        "blocks": update.body["blocks"]},
+            "response_url": harness.fake.response_url("passage"),
+            "actions": [{"type": "button", "action_id": "exchange_show_passage", "block_id": "b",
+                         "value": first["value"]}],
+        }
+    )
+    assert clicked.status_code == 200
+    reply = harness.fake.wait_for(lambda f: f.calls_to("response/passage"))[0].body
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
+    quoted = block_texts(reply["blocks"])
+    assert quoted.splitlines()[0].startswith("[1] Tianjin and Qinghai to Boost Cultural Exchanges")
+    assert "> " in quoted and "1,000" in quoted  # the passage the answer quotes
 
 
 def test_follow_up_in_thread_uses_the_thread_history(assistant: Assistant, serve_slack: Any) -> None:
@@ -149,7 +181,7 @@ def test_follow_up_in_thread_uses_the_thread_history(assistant: Assistant, serve
     assert posts(harness.fake, "C1")[0].body["thread_ts"] == parent
     text = block_texts(update.body["blocks"])
     assert "24 key projects" in text
-    assert TIANJIN in text
+    assert "Tianjin and Qinghai to Boost Cultural Exchanges" in text  # the title, not the id
 
     # The same words outside the thread have no topic to carry over.
     harness.send_event(
@@ -279,8 +311,10 @@ def test_scoped_channel_only_searches_its_sources_and_refusal_says_what_was_not_
     harness.send_event(mention(QUESTION, "1700000800.000100", channel="CSCOPED"), "Ev-scoped")
     update = harness.fake.wait_for(lambda f: answer_update(f, "CSCOPED"))
     text = block_texts(update.body["blocks"])
-    assert "do not answer this question" in text
-    assert f"Nothing in the program documents answers: _{QUESTION}_" in text
+    assert text.count("do not answer this question") == 1  # said once
+    assert f"You asked: _{QUESTION}_" in text
+    assert "try naming the program" in text  # a next step
+    assert "ask the exchange-programs team" in text
     assert TIANJIN not in text
     assert "exchange_feedback_up" in buttons(update.body["blocks"])
 
@@ -381,7 +415,7 @@ def test_slash_command_answers_ephemerally_and_share_posts_to_the_channel(
     [reply] = harness.fake.wait_for(lambda f: f.calls_to("response/cmd"))
     assert reply.body["response_type"] == "ephemeral"
     assert "1,000" in block_texts(reply.body["blocks"])
-    assert TIANJIN in block_texts(reply.body["blocks"])
+    assert "Tianjin and Qinghai to Boost Cultural Exchanges" in block_texts(reply.body["blocks"])
     value = buttons(reply.body["blocks"])["exchange_share"]
     assert posts(harness.fake, "C5") == []  # nothing public yet
 
@@ -410,7 +444,7 @@ def test_slash_command_answers_ephemerally_and_share_posts_to_the_channel(
     shared_text = block_texts(shared.body["blocks"])
     assert "Shared by <@U3>" in shared_text
     assert reply.body["blocks"][0] == shared.body["blocks"][0]  # the same answer section
-    assert TIANJIN in shared_text
+    assert "Tianjin and Qinghai to Boost Cultural Exchanges" in shared_text
     assert "thread_ts" not in shared.body
     [removed] = harness.fake.wait_for(lambda f: f.calls_to("response/share"))
     assert removed.body.get("delete_original") is True

@@ -55,6 +55,9 @@
       openSource: 'Open the source',
       newTab: '(opens in a new tab)',
       documentId: 'Document:',
+      quotedIn: 'Quoted in {lang}',
+      passageN: 'Passage {i} of {total}',
+      unavailable: 'Not available on this site',
       closeSource: 'Close the source',
       untitled: 'Untitled document',
       helpful: 'Helpful answer',
@@ -101,6 +104,9 @@
       openSource: 'Ouvrir la source',
       newTab: '(s’ouvre dans un nouvel onglet)',
       documentId: 'Document :',
+      quotedIn: 'Extrait en {lang}',
+      passageN: 'Extrait {i} sur {total}',
+      unavailable: 'Indisponible sur ce site',
       closeSource: 'Fermer la source',
       untitled: 'Document sans titre',
       helpful: 'Réponse utile',
@@ -214,7 +220,7 @@ button:disabled { cursor: not-allowed; }
 /* Panel ------------------------------------------------------------------------------- */
 .panel {
   position: fixed; z-index: 2147483001; bottom: 92px; right: 20px;
-  width: 392px; height: 620px; max-height: calc(100vh - 116px); max-height: calc(100dvh - 116px);
+  width: 408px; height: 620px; max-height: calc(100vh - 116px); max-height: calc(100dvh - 116px);
   display: flex; flex-direction: column; overflow: hidden;
   background: var(--_bg); color: var(--_text);
   border: 1px solid rgba(15, 23, 42, .08);
@@ -237,8 +243,8 @@ button:disabled { cursor: not-allowed; }
 }
 .header .avatar svg { width: 18px; height: 18px; }
 .title {
-  flex: 1; min-width: 0; margin: 0; font-size: 16px; font-weight: 600; line-height: 1.25;
-  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: inherit;
+  flex: 1; min-width: 0; margin: 0; font-size: 15.5px; font-weight: 600; line-height: 1.25;
+  white-space: normal; overflow-wrap: anywhere; color: inherit;
 }
 .hbtn {
   flex: none; display: inline-flex; align-items: center; gap: 6px;
@@ -365,6 +371,14 @@ button:disabled { cursor: not-allowed; }
   color: var(--_text); font-style: italic; max-height: 160px; overflow-y: auto; overflow-wrap: anywhere;
   white-space: pre-wrap;
 }
+.pop-passages { margin: 8px 0 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: 8px; max-height: 240px; overflow-y: auto; }
+.pop-passages .pop-quote { margin: 0; max-height: none; }
+.quote-lang { display: inline-block; margin: 8px 0 0; padding: 1px 6px; border-radius: 6px; background: var(--_surface); color: var(--_muted); font-size: 12px; font-weight: 500; }
+.notice .bubble { background: #fffaeb; color: #7a2e0e; border: 1px solid #fedf89; display: flex; gap: 8px; align-items: flex-start; }
+.notice .err-icon { flex: none; width: 18px; height: 18px; margin-top: 1px; }
+.launcher .dot { position: absolute; top: 2px; right: 2px; width: 14px; height: 14px; border-radius: 50%; background: #dc6803; border: 2px solid #fff; }
+textarea:disabled { cursor: not-allowed; }
+.field[data-disabled="true"] { background: var(--_surface); }
 .pop-link { display: inline-flex; align-items: center; gap: 4px; margin-top: 8px; color: var(--_primary); font-weight: 500; text-decoration: underline; text-underline-offset: 2px; }
 .pop-link svg { width: 13px; height: 13px; }
 .pop-doc { margin: 8px 0 0; color: var(--_muted); font-size: 12.5px; overflow-wrap: anywhere; }
@@ -520,6 +534,11 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
         quote: str(c.quote),
         score: typeof c.score === 'number' ? c.score : 0,
         chunk_id: str(c.chunk_id),
+        passages: Array.isArray(c.passages)
+          ? c.passages
+              .filter((p) => p && typeof p === 'object' && typeof p.quote === 'string' && p.quote.trim())
+              .map((p) => ({ chunk_id: str(p.chunk_id), quote: p.quote }))
+          : [],
       });
     }
     out.sort((a, b) => a.n - b.n);
@@ -750,18 +769,32 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
       this._build();
       this._built = true;
       this._restore();
-      if (!this._cfg.pageGreeting) this._loadPartnerGreeting();
+      this._loadPartnerConfig();
     }
 
-    /** The partner's own greeting (set on the server), unless the page gives one. Best effort:
-     * any failure keeps the default greeting. */
-    async _loadPartnerGreeting() {
+    /** At load: is this site allowed (a 401/403 shows the notice and disables the input right
+     * away), and the partner's own greeting (set on the server) unless the page gives one.
+     * Any other failure keeps the default greeting; questions report their own errors. */
+    async _loadPartnerConfig() {
+      // A same-origin GET carries no Origin header, which the server requires with a partner key:
+      // on the assistant's own origin (the demo page) there is no access to check, only a greeting.
+      let sameOrigin = false;
+      try {
+        sameOrigin = new URL(this._cfg.apiBase, window.location.href).origin === window.location.origin;
+      } catch (_) {
+        sameOrigin = false;
+      }
+      if (sameOrigin && this._cfg.pageGreeting) return;
       try {
         const res = await fetch(`${this._cfg.apiBase}/v1/widget/config`, {
           headers: { 'X-Partner-Key': this._cfg.partner },
           credentials: 'omit',
         });
-        if (!res.ok) return;
+        if (!sameOrigin && (res.status === 401 || res.status === 403)) {
+          this._setUnavailable('forbidden');
+          return;
+        }
+        if (!res.ok || this._cfg.pageGreeting) return;
         const data = await res.json();
         const greeting = typeof data.greeting === 'string' ? data.greeting.trim().slice(0, 500) : '';
         if (!greeting) return;
@@ -771,6 +804,23 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
       } catch (_) {
         /* offline or not allowed: the default greeting stays */
       }
+    }
+
+    /** Not allowed here (origin not allowed, unknown or revoked key): a notice instead of the
+     * greeting, the text field and send button disabled, a dot on the launcher. */
+    _setUnavailable(key) {
+      this._unavailable = key;
+      const text = this._t(`error.${key}`);
+      this._input.disabled = true;
+      this._input.placeholder = this._t('unavailable');
+      this._field.dataset.disabled = 'true';
+      this._wrap.dataset.unavailable = 'true';
+      this._launcher.setAttribute('aria-label', `${this._t('launcher', { title: this._cfg.title })} — ${text}`);
+      this._launcher.setAttribute('title', text);
+      if (!this._launcher.querySelector('.dot')) this._launcher.append(h('span', { class: 'dot', 'aria-hidden': 'true' }));
+      this._renderAll();
+      this._updateSend();
+      this._emit('unavailable', { error: key });
     }
 
     disconnectedCallback() {
@@ -890,7 +940,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
           },
         },
         h('label', { class: 'sr-only', for: 'ea-input', text: t('inputLabel') }),
-        h('div', { class: 'field' }, this._input),
+        (this._field = h('div', { class: 'field' }, this._input)),
         this._send,
       );
 
@@ -1063,11 +1113,23 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
       this._els.clear();
       this._log.textContent = '';
       this._log.append(
-        h(
-          'div',
-          { class: 'msg greeting', part: 'message greeting', 'data-testid': 'greeting' },
-          h('div', { class: 'bubble', text: this._cfg.greeting }),
-        ),
+        this._unavailable
+          ? h(
+              'div',
+              {
+                class: 'msg notice',
+                part: 'message notice',
+                role: 'alert',
+                'data-testid': 'access-notice',
+                'data-error': this._unavailable,
+              },
+              h('div', { class: 'bubble' }, icon('alert', 'err-icon'), h('span', { text: this._t(`error.${this._unavailable}`) })),
+            )
+          : h(
+              'div',
+              { class: 'msg greeting', part: 'message greeting', 'data-testid': 'greeting' },
+              h('div', { class: 'bubble', text: this._cfg.greeting }),
+            ),
       );
       for (const m of this._messages) this._renderMessage(m);
       this._scrollToBottom(true);
@@ -1235,7 +1297,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
     }
 
     _badge(msg, c, index) {
-      const title = c.title || this._t('untitled');
+      const title = c.title || c.doc_id || this._t('untitled');
       const b = h('button', {
         type: 'button',
         class: 'badge',
@@ -1251,7 +1313,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
       b.addEventListener('click', (e) => {
         e.preventDefault();
         if (this._popoverFor === b) this._closePopover(true);
-        else this._openPopover(b, c);
+        else this._openPopover(b, c, msg);
       });
       return b;
     }
@@ -1266,7 +1328,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
     _buildSourceList(msg, sources) {
       const t = (k, p) => this._t(k, p);
       const items = sources.map((c) => {
-        const title = c.title || t('untitled');
+        const title = c.title || c.doc_id || t('untitled');
         const href = safeHttpUrl(c.url);
         const titleEl = href
           ? h(
@@ -1358,19 +1420,23 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
 
     /* ---- source popover ---- */
 
-    _openPopover(badge, c) {
+    _openPopover(badge, c, msg) {
       const t = (k, p) => this._t(k, p);
       if (this._popoverFor) this._popoverFor.setAttribute('aria-expanded', 'false');
       const pop = this._popover;
       pop.textContent = '';
-      const title = c.title || t('untitled');
+      const title = c.title || c.doc_id || t('untitled');
+      const quotes = c.passages && c.passages.length ? c.passages.map((p) => p.quote) : c.quote ? [c.quote] : [];
+      const answerLang = msg && msg.language ? msg.language.slice(0, 2).toLowerCase() : '';
+      const quoteLang = c.language ? c.language.slice(0, 2).toLowerCase() : '';
+      const otherLang = quoteLang && answerLang && quoteLang !== answerLang;
       const meta = [];
       const date = this._formatDate(c.date);
       if (date) meta.push(t('date', { date }));
       if (c.language) meta.push(t('language', { lang: this._languageName(c.language) }));
       const href = safeHttpUrl(c.url);
       pop.setAttribute('data-n', String(c.n));
-      pop.append(
+      const parts = [
         h(
           'div',
           { class: 'pop-head' },
@@ -1390,8 +1456,30 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
           ),
         ),
         meta.length ? h('p', { class: 'pop-meta', text: meta.join(' · ') }) : null,
-        c.quote
-          ? h('blockquote', { class: 'pop-quote', 'data-testid': 'source-quote', lang: c.language || null, 'aria-label': t('quote') }, c.quote)
+        otherLang
+          ? h('p', { class: 'quote-lang', 'data-testid': 'quote-language', text: t('quotedIn', { lang: this._languageName(quoteLang) }) })
+          : null,
+        quotes.length
+          ? h(
+              'ol',
+              { class: 'pop-passages', 'data-testid': 'source-passages' },
+              quotes.map((q, i) =>
+                h(
+                  'li',
+                  null,
+                  h(
+                    'blockquote',
+                    {
+                      class: 'pop-quote',
+                      'data-testid': 'source-quote',
+                      lang: c.language || null,
+                      'aria-label': quotes.length > 1 ? t('passageN', { i: i + 1, total: quotes.length }) : t('quote'),
+                    },
+                    q,
+                  ),
+                ),
+              ),
+            )
           : null,
         href
           ? h(
@@ -1401,8 +1489,11 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
               icon('external'),
               h('span', { class: 'sr-only', text: ' ' + t('newTab') }),
             )
-          : h('p', { class: 'pop-doc', 'data-testid': 'source-doc-id' }, t('documentId') + ' ', h('code', { text: c.doc_id || c.source })),
-      );
+          : c.title
+            ? null
+            : h('p', { class: 'pop-doc', 'data-testid': 'source-doc-id' }, t('documentId') + ' ', h('code', { text: c.doc_id || c.source })),
+      ];
+      pop.append(...parts.filter((p) => p !== null && p !== undefined && p !== false));
       pop.hidden = false;
       badge.setAttribute('aria-expanded', 'true');
       this._popoverFor = badge;
@@ -1464,12 +1555,12 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
     _updateSend() {
       if (!this._send) return;
       const cooling = Date.now() < this._cooldownUntil;
-      this._send.disabled = this._busy || cooling || !this._input.value.trim();
+      this._send.disabled = !!this._unavailable || this._busy || cooling || !this._input.value.trim();
       this._wrap.dataset.busy = this._busy ? 'true' : 'false';
     }
 
     _submit() {
-      if (this._busy || Date.now() < this._cooldownUntil) return;
+      if (this._unavailable || this._busy || Date.now() < this._cooldownUntil) return;
       const q = this._input.value.trim();
       if (!q) return;
       this._input.value = '';
@@ -1565,7 +1656,7 @@ textarea::placeholder { color: #7b8494; opacity: 1; }
     async ask(question) {
       if (!this._built) return;
       const q = String(question || '').trim();
-      if (!q || this._busy) return;
+      if (!q || this._busy || this._unavailable) return;
       if (!this._open) this.open(false);
       this._closePopover(false);
 
