@@ -27,6 +27,13 @@ class DatasetError(InvalidInputError):
     code = "invalid_dataset"
 
 
+# Yes/no golds may be written in the question's language; they are read as "yes" / "no".
+POLARITY = {
+    "yes": "yes", "oui": "yes", "ja": "yes", "sí": "yes", "si": "yes", "sim": "yes", "是": "yes", "是的": "yes",
+    "no": "no", "non": "no", "nein": "no", "não": "no", "nao": "no", "否": "no", "不": "no", "不是": "no",
+}
+
+
 class EvalRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -47,7 +54,12 @@ class EvalRecord(BaseModel):
     @property
     def is_yesno(self) -> bool:
         """Yes/no questions are scored by polarity, whatever their kind (e.g. multihop)."""
-        return self.kind == "yesno" or (len(self.answers) == 1 and self.answers[0].lower() in ("yes", "no"))
+        return self.kind == "yesno" or (len(self.answers) == 1 and self.answers[0].lower() in POLARITY)
+
+    @property
+    def polarity(self) -> str | None:
+        """'yes' or 'no' for a yes/no gold in any language."""
+        return POLARITY.get(self.answers[0].strip().lower()) if len(self.answers) == 1 else None
 
 
 def dataset_sha256(path: Path) -> str:
@@ -120,5 +132,8 @@ def _check_consistency(record: EvalRecord, where: str) -> None:
     if not record.answerable and (record.answers or record.gold_ids):
         name = "answers" if record.answers else "gold_ids"
         raise DatasetError(f"{where}: field '{name}': must be [] when 'answerable' is false")
-    if record.kind == "yesno" and record.answers not in (["yes"], ["no"]):
-        raise DatasetError(f'{where}: field \'answers\': a yesno question has exactly ["yes"] or ["no"]')
+    if record.kind == "yesno" and record.polarity is None:
+        raise DatasetError(
+            f'{where}: field \'answers\': a yesno question has exactly one of "yes"/"no" '
+            f"(or {', '.join(sorted(set(POLARITY) - {'yes', 'no'}))})"
+        )

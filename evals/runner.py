@@ -117,7 +117,7 @@ def score_answer(record: EvalRecord, text: str, refused: bool) -> float:
     if not record.answers:  # a draft whose expected answer is unknown: only "not refused" is measured
         return 1.0
     if record.is_yesno:
-        return 1.0 if metrics.polarity(text) == record.answers[0].lower() else 0.0
+        return 1.0 if metrics.polarity(text) == record.polarity else 0.0
     if record.kind == "list":
         return metrics.list_f1(text, record.answers)
     return 1.0 if metrics.any_answer(text, record.answers) else 0.0
