@@ -4,8 +4,10 @@ API processes share state (any SQLAlchemy URL)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, insert
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
@@ -24,3 +26,24 @@ def build_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def insert_ignore(conn: Connection, table: Table, **values: Any) -> bool:
+    """INSERT a row unless its unique key is already there (then nothing happens). True if this
+    call inserted it: with several processes, exactly one of them gets True for a key."""
+    match conn.dialect.name:
+        case "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return bool(conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing()).rowcount)
+        case "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return bool(conn.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing()).rowcount)
+        case _:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(table).values(**values))
+                return True
+            except IntegrityError:
+                return False
