@@ -33,13 +33,9 @@ def insert_ignore(conn: Connection, table: Table, **values: Any) -> bool:
     call inserted it: with several processes, exactly one of them gets True for a key."""
     match conn.dialect.name:
         case "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return bool(conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing()).rowcount)
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
         case "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            return bool(conn.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing()).rowcount)
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
         case _:
             try:
                 with conn.begin_nested():
@@ -47,3 +43,7 @@ def insert_ignore(conn: Connection, table: Table, **values: Any) -> bool:
                 return True
             except IntegrityError:
                 return False
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
+    statement = dialect_insert(table).values(**values).on_conflict_do_nothing()
+    returning = list(table.primary_key.columns)[:1] or list(table.columns)[:1]
+    return conn.execute(statement.returning(*returning)).first() is not None

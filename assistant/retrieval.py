@@ -173,7 +173,7 @@ class HybridRetriever(BaseRetriever):
                     started = time.perf_counter()
                     self._snapshot = IndexSnapshot(self.store, list(self.encoders), DENSE_SAMPLE, self.keywords)
                     logger.info(
-                        "keyword index built chunks=%s version=%s ms=%.0f",
+                        "index snapshot ready chunks=%s version=%s ms=%.0f",
                         len(self._snapshot.keyword), self._snapshot.version,
                         (time.perf_counter() - started) * 1000,
                     )

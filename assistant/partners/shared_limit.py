@@ -76,10 +76,10 @@ class SqlWindowLimiter:
         metadata.create_all(engine, tables=[rate_limit_keys, rate_limit_hits])
 
     def hit(self, key: str, limit: int) -> int | None:
-        now = self.clock()
-        cutoff = now - self.window
         with self.engine.begin() as conn:
-            self._lock_key(conn, key, now)
+            self._lock_key(conn, key, self.clock())
+            now = self.clock()  # after waiting for the lock: no accepted hit is later than this
+            cutoff = now - self.window
             conn.execute(delete(rate_limit_hits).where(rate_limit_hits.c.key == key, rate_limit_hits.c.at <= cutoff))
             count = conn.execute(
                 select(func.count()).select_from(rate_limit_hits).where(rate_limit_hits.c.key == key)

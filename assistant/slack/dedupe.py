@@ -57,8 +57,9 @@ class SharedDeliveries(RecentKeys):
     """Delivery keys in the shared SQL store, so any number of bot processes (HTTP mode behind a
     load balancer, or several Socket Mode connections) answer each message once: every key is
     inserted under a unique constraint in one transaction, and only the process whose inserts
-    all went in answers. The in-memory set stays in front as a fast path for what this process
-    has already seen (those keys are in the store too). Rows older than a day are pruned."""
+    all went in answers. The in-memory set stays in front as a fast path: a delivery whose keys
+    this process has all seen (and so stored) is refused without a query; any new key is stored.
+    Rows older than a day are pruned."""
 
     def __init__(self, engine: Engine, max_size: int = 5000) -> None:
         super().__init__(max_size)
@@ -67,9 +68,13 @@ class SharedDeliveries(RecentKeys):
         metadata.create_all(engine, tables=[slack_deliveries_table])
 
     def first_time(self, *keys: Hashable | None) -> bool:
-        if not super().first_time(*keys):
+        present = [key for key in keys if key is not None]
+        with self._lock:
+            all_known = all(key in self._keys for key in present)
+        new_here = super().first_time(*present)
+        if all_known and present:  # every key is in the store already (this process put it there)
             return False
-        names = sorted({_key_text(key) for key in keys if key is not None})  # one lock order everywhere
+        names = sorted({_key_text(key) for key in present})  # one lock order everywhere
         now = datetime.now(UTC)
         try:
             with self.engine.begin() as conn:
@@ -78,8 +83,8 @@ class SharedDeliveries(RecentKeys):
         except SQLAlchemyError:
             # Answering twice beats never answering: the in-memory set still stops this process's repeats.
             logger.exception("the shared delivery store failed; deduplicating in this process only")
-            return True
-        return all(inserted)
+            return new_here
+        return new_here and all(inserted)
 
     def _maybe_prune(self, now: datetime) -> None:
         with self._lock:
