@@ -47,6 +47,7 @@ def _slack_harness() -> Any:
     spec = importlib.util.spec_from_file_location("slack_harness", ROOT / "tests" / "slack" / "conftest.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["slack_harness"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
