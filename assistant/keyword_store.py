@@ -43,6 +43,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from assistant.db import insert_ignore, metadata
@@ -103,7 +104,11 @@ class KeywordIndexStore:
         chunks (and saved) when none matches."""
         started = time.perf_counter()
         digest = manifest_digest(store, manifest)
-        postings = self.load(store.base_name, digest)
+        try:
+            postings = self.load(store.base_name, digest)
+        except SQLAlchemyError:
+            logger.exception("could not read saved keyword indexes: building from all chunks")
+            return KeywordIndex(store.iter_chunks())
         if postings is not None:
             logger.info(
                 "keyword index opened chunks=%s version=%s ms=%.0f", len(postings), version,
@@ -113,7 +118,10 @@ class KeywordIndexStore:
         logger.info("no saved keyword index for version=%s: building it from all chunks", version)
         postings = Postings.from_chunks(store.iter_chunks())
         if _matches(postings, manifest):  # not saved if an ingest changed the index meanwhile
-            self.save(store, digest, version, postings)
+            try:
+                self.save(store, digest, version, postings)
+            except SQLAlchemyError:
+                logger.exception("could not save the keyword index (each process will build its own)")
         return KeywordIndex.from_postings(postings)
 
     def has(self, name: str, digest: str) -> bool:
@@ -148,7 +156,15 @@ class KeywordIndexStore:
     def publish(self, store: ChunkStore) -> Postings | None:
         """Save the keyword index of what the store holds now (ingest calls this before bumping
         the version), updating the newest saved index of the same spec incrementally. None when
-        it was saved already."""
+        it was saved already, or could not be (the database is logged, and readers then build
+        the index themselves: the ingest itself never fails for this)."""
+        try:
+            return self._publish(store)
+        except SQLAlchemyError:
+            logger.exception("could not save the keyword index; API processes will build it from all chunks")
+            return None
+
+    def _publish(self, store: ChunkStore) -> Postings | None:
         started = time.perf_counter()
         manifest = store.manifest()
         digest = manifest_digest(store, manifest)

@@ -243,7 +243,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     columns = [
         "processes", "pinned_cpus", "concurrency", "sent", "answered", "lost", "duplicated", "crossed", "errors",
-        "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "server_peak_rss_mb", "ok",
+        "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "api_cpu_s_per_answer", "chroma_cpu_s_per_answer",
+        "server_peak_rss_mb", "ok",
     ]
     if args.targets:
         results = load_bench.measure(args.targets, args.concurrency, args.requests)
@@ -299,7 +300,7 @@ def _load_on_own_servers(args: argparse.Namespace) -> list[dict[str, Any]]:
     with chroma_server(cache / "chroma") as chroma:
         return load_bench.run(
             cache, "bench-load", args.concurrency, args.requests, env, processes=args.processes, pin=args.pin,
-            chroma_host=(chroma.host, chroma.port),
+            chroma_host=(chroma.host, chroma.port), chroma_pid=chroma.pid,
         )
 
 

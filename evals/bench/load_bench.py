@@ -188,17 +188,36 @@ def start_servers(
     return servers
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), NaN if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def measure(
-    urls: list[str], levels: list[int], requests: int, pids: list[int] | None = None
+    urls: list[str],
+    levels: list[int],
+    requests: int,
+    pids: list[int] | None = None,
+    chroma_pid: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The load levels against running servers (request i to URL i mod N)."""
+    """The load levels against running servers (request i to URL i mod N). With their pids, the
+    CPU time they spent per answer is measured too: unlike throughput, it does not depend on what
+    else runs on the machine, and divides the cores into the throughput they can sustain."""
     questions = load_questions()
     # one request per server first, so model graphs and the keyword index are warm before timing
     asyncio.run(run_level(urls, len(urls), len(urls), questions))
     results = []
     for concurrency in levels:
+        cpu_before = [cpu_seconds(p) for p in pids or []]
+        chroma_before = cpu_seconds(chroma_pid) if chroma_pid else float("nan")
         with RssSampler(pids or []) as sampler:
             ids, outcomes, seconds = asyncio.run(run_level(urls, concurrency, requests, questions))
+        cpu_used = sum(cpu_seconds(p) - b for p, b in zip(pids or [], cpu_before, strict=True))
+        chroma_used = cpu_seconds(chroma_pid) - chroma_before if chroma_pid else float("nan")
         ok_ms = [o.ms for o in outcomes if o.status == 200]
         summary = latency_summary(ok_ms)
         results.append(
@@ -212,6 +231,8 @@ def measure(
                 "p95_ms": summary["p95_ms"],
                 "p99_ms": summary["p99_ms"],
                 "server_peak_rss_mb": sum(sampler.peak_mb),
+                "api_cpu_s_per_answer": cpu_used / len(ok_ms) if ok_ms and pids else float("nan"),
+                "chroma_cpu_s_per_answer": chroma_used / len(ok_ms) if ok_ms else float("nan"),
                 "error_samples": sorted({o.error for o in outcomes if o.error})[:3],
             }
         )
@@ -227,6 +248,7 @@ def run(
     processes: int = 1,
     pin: list[int] | None = None,
     chroma_host: tuple[str, int] | None = None,
+    chroma_pid: int | None = None,
 ) -> list[dict[str, Any]]:
     """Start `processes` servers on the index in `data_dir` (through the `chroma run` server at
     `chroma_host` when given), measure every level, stop them."""
@@ -236,7 +258,7 @@ def run(
         env["EXCHANGE_ASSISTANT_CHROMA_PORT"] = str(chroma_host[1])
     servers = start_servers(data_dir, collection, processes, env, pin)
     try:
-        results = measure([url for _, url in servers], levels, requests, [p.pid for p, _ in servers])
+        results = measure([url for _, url in servers], levels, requests, [p.pid for p, _ in servers], chroma_pid)
     finally:
         for process, _ in servers:
             stop_process(process)
