@@ -44,7 +44,8 @@ def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Engi
 
 
 def race(workers: int, attempts: int, action: Callable[[int], object]) -> list[object]:
-    """`attempts` calls of action(worker) per worker, all workers released at once."""
+    """`attempts` calls of action(worker) per worker, all workers released at once; an exception
+    is the outcome of its call."""
     barrier = threading.Barrier(workers)
     results: list[object] = []
     lock = threading.Lock()
@@ -52,7 +53,10 @@ def race(workers: int, attempts: int, action: Callable[[int], object]) -> list[o
     def run(worker: int) -> None:
         barrier.wait()
         for _ in range(attempts):
-            outcome = action(worker)
+            try:
+                outcome = action(worker)
+            except Exception as exc:  # kept as the outcome: the test sees it
+                outcome = exc
             with lock:
                 results.append(outcome)
 
@@ -149,3 +153,16 @@ def test_old_deliveries_are_pruned(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(slack_deliveries_table)).scalar_one() == 0
     assert SharedDeliveries(engine).first_time(("event", "old"))  # forgotten by the store
+
+
+# --- partners ----------------------------------------------------------------------------------
+
+
+def test_replicas_starting_together_create_the_demo_partner_once(engines: Callable[[], Engine]) -> None:
+    from assistant.partners.store import PartnerStore
+
+    stores = [PartnerStore(engines()) for _ in range(4)]
+    partners = race(8, 1, lambda worker: stores[worker % 4].ensure("demo", ["http://127.0.0.1:8000"]))
+    assert not [p for p in partners if isinstance(p, Exception)], partners
+    assert len({p.key for p in partners}) == 1  # type: ignore[attr-defined]
+    assert [p.name for p in stores[0].list()] == ["demo"]
