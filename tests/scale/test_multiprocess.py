@@ -239,7 +239,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             assert ingested.returncode == 0, ingested.stderr[-3000:]
             extra = {
                 "EXCHANGE_ASSISTANT_ADMIN_TOKEN": ADMIN_TOKEN,
-                "EXCHANGE_ASSISTANT_DEMO_ORIGINS": "",
                 "SLACK_BOT_TOKEN": slack_harness.BOT_TOKEN,
                 "SLACK_SIGNING_SECRET": slack_harness.SIGNING_SECRET,
                 "SLACK_API_URL": fake.api_url,
