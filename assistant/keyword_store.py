@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
-from assistant.db import insert_ignore, metadata
+from assistant.db import create_tables, insert_ignore, metadata
 from assistant.keyword import POSTINGS_FORMAT, KeywordIndex, Postings
 from assistant.store import ChunkStore, DocRecord
 
@@ -95,7 +95,7 @@ class KeywordIndexStore:
     def __init__(self, engine: Engine, keep: int = 3) -> None:
         self.engine = engine
         self.keep = keep
-        metadata.create_all(engine, tables=[keyword_indexes, keyword_index_parts])
+        create_tables(engine, [keyword_indexes, keyword_index_parts])
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ from sqlalchemy import (
     update,
 )
 
-from assistant.db import insert_ignore, metadata
+from assistant.db import create_tables, insert_ignore, metadata
 from assistant.partners.ratelimit import SlidingWindowLimiter
 
 rate_limit_keys = Table(
@@ -73,7 +73,7 @@ class SqlWindowLimiter:
         self.clock = clock
         self._hits_since_prune = 0
         self._count_lock = threading.Lock()
-        metadata.create_all(engine, tables=[rate_limit_keys, rate_limit_hits])
+        create_tables(engine, [rate_limit_keys, rate_limit_hits])
 
     def hit(self, key: str, limit: int) -> int | None:
         with self.engine.begin() as conn:

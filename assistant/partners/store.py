@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from assistant.db import metadata
+from assistant.db import create_tables, metadata
 from assistant.errors import AssistantError, InvalidInputError
 
 KEY_PREFIX = "pk_"
@@ -143,7 +143,7 @@ class PartnerStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[partners_table])
+        create_tables(engine, [partners_table])
 
     def create(
         self,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, DateTime, Engine, String, Table, delete
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.db import insert_ignore, metadata
+from assistant.db import create_tables, insert_ignore, metadata
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class SharedDeliveries(RecentKeys):
         super().__init__(max_size)
         self.engine = engine
         self._calls = 0
-        metadata.create_all(engine, tables=[slack_deliveries_table])
+        create_tables(engine, [slack_deliveries_table])
 
     def first_time(self, *keys: Hashable | None) -> bool:
         present = [key for key in keys if key is not None]

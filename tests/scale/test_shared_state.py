@@ -166,3 +166,24 @@ def test_replicas_starting_together_create_the_demo_partner_once(engines: Callab
     assert not [p for p in partners if isinstance(p, Exception)], partners
     assert len({p.key for p in partners}) == 1  # type: ignore[attr-defined]
     assert [p.name for p in stores[0].list()] == ["demo"]
+
+
+def test_replicas_starting_together_on_an_empty_database_create_its_tables_once(
+    engines: Callable[[], Engine],
+) -> None:
+    from assistant.components import SqlStores
+    from assistant.feedback import FeedbackStore
+    from assistant.keyword_store import KeywordIndexStore
+    from assistant.partners.store import PartnerStore
+    from assistant.slack.pending import PostedAnswers
+
+    made = [engines() for _ in range(6)]
+
+    def start(worker: int) -> object:
+        engine = made[worker]
+        stores = SqlStores(feedback=FeedbackStore(engine), partners=PartnerStore(engine))
+        SqlWindowLimiter(engine), SharedDeliveries(engine), PostedAnswers(engine), KeywordIndexStore(engine)
+        return stores
+
+    outcomes = race(6, 1, start)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
