@@ -15,8 +15,9 @@ setup:
 	scripts/setup.sh local,openai
 
 setup-test:
-	scripts/setup.sh local,openai,test
+	scripts/setup.sh local,openai,postgres,test
 	scripts/install-browser.sh
+	scripts/install-postgres.sh
 
 ingest:
 	$(VENV)/exchange-assistant ingest corpus

@@ -88,7 +88,7 @@ def _connection_failure(exc: BaseException) -> bool:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.components import build_encoders, build_store
+    from assistant.components import build_encoders, build_keyword_store, build_store
     from ingest.pipeline import run_ingest
 
     settings = load_settings(args)
@@ -109,7 +109,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = build_store(settings, encoders)
     stats = run_ingest(
         paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
-        rebuild=args.rebuild,
+        rebuild=args.rebuild, keywords=build_keyword_store(settings),
     )
     for error in stats.errors:
         print(f"failed: {error}", file=sys.stderr)

@@ -20,6 +20,7 @@ from assistant.errors import GeneratorUnavailableError
 from assistant.extractive import ExtractiveGenerator
 from assistant.feedback import FeedbackStore
 from assistant.generators import ChatModelGenerator, Generator, ReplyFormat
+from assistant.keyword_store import KeywordIndexStore
 from assistant.partners.store import PartnerStore
 from assistant.refusal import RefusalPolicy
 from assistant.retrieval import HybridRetriever
@@ -72,8 +73,14 @@ def build_store(settings: Settings, encoders: dict[str, Embeddings], client: Cli
     return ChunkStore(client or build_chroma_client(settings), settings.collection, index_spec(settings, encoders))
 
 
+def build_keyword_store(settings: Settings) -> KeywordIndexStore:
+    """Where keyword indexes are persisted: the shared SQL store (see assistant/keyword_store.py)."""
+    return KeywordIndexStore(build_engine(settings.resolved_database_url))
+
+
 def build_retriever(settings: Settings, store: ChunkStore, encoders: dict[str, Embeddings]) -> HybridRetriever:
     return HybridRetriever(
+        keywords=build_keyword_store(settings),
         store=store, encoders=encoders, k=settings.top_k, candidates=settings.candidates,
         minilm_share=settings.minilm_share, keyword_weight_spaced=settings.keyword_weight_spaced,
         keyword_weight_other=settings.keyword_weight_other,

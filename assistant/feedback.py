@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select
 
-from assistant.db import metadata
+from assistant.db import create_tables, metadata
 from assistant.language import detect_language
 
 Rating = Literal["up", "down"]
@@ -51,7 +51,7 @@ class FeedbackRecord:
 class FeedbackStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[feedback_table])
+        create_tables(engine, [feedback_table])
 
     def add(
         self,

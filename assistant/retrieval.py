@@ -22,6 +22,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from assistant.entities import question_entities
 from assistant.keyword import KeywordIndex
+from assistant.keyword_store import KeywordIndexStore
 from assistant.language import detect_language
 from assistant.models import Filters
 from assistant.store import ChunkStore, DocRecord
@@ -61,10 +62,15 @@ class Retrieval:
 class IndexSnapshot:
     """What readers cache per index version: the manifest and the keyword index."""
 
-    def __init__(self, store: ChunkStore, encoders: list[str], sample_size: int) -> None:
+    def __init__(
+        self, store: ChunkStore, encoders: list[str], sample_size: int, keywords: KeywordIndexStore | None = None
+    ) -> None:
         self.version = store.version()
         self.manifest: dict[str, DocRecord] = store.manifest()
-        self.keyword = KeywordIndex(store.iter_chunks())
+        # persisted once per index version (assistant/keyword_store.py), else built from all chunks
+        self.keyword = (
+            keywords.open(store, self.version, self.manifest) if keywords else KeywordIndex(store.iter_chunks())
+        )
         # An evenly spaced sample of stored vectors per encoder, to estimate the mean and spread
         # of a query's similarity over the whole index (for z-score fusion) without scanning it.
         ids = self.keyword.chunk_ids
@@ -162,6 +168,7 @@ class HybridRetriever(BaseRetriever):
     keyword_weight_spaced: float = 0.25
     keyword_weight_other: float = 1.0
     refresh_seconds: float = 2.0
+    keywords: KeywordIndexStore | None = None  # where keyword indexes are persisted (None: built here)
 
     _snapshot: IndexSnapshot | None = PrivateAttr(default=None)
     _checked_at: float = PrivateAttr(default=0.0)
@@ -178,9 +185,9 @@ class HybridRetriever(BaseRetriever):
                 if self._snapshot is None or self.store.version() != self._snapshot.version:
                     self.store.check_readable()
                     started = time.perf_counter()
-                    self._snapshot = IndexSnapshot(self.store, list(self.encoders), DENSE_SAMPLE)
+                    self._snapshot = IndexSnapshot(self.store, list(self.encoders), DENSE_SAMPLE, self.keywords)
                     logger.info(
-                        "keyword index built chunks=%s version=%s ms=%.0f",
+                        "index snapshot ready chunks=%s version=%s ms=%.0f",
                         len(self._snapshot.keyword), self._snapshot.version,
                         (time.perf_counter() - started) * 1000,
                     )

@@ -270,6 +270,16 @@ class ChunkStore:
                 return
             offset += _PAGE
 
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+        """The stored chunks with these ids (missing ids are skipped), in pages."""
+        collection = self._chunks(self.encoder_names[0])
+        chunks: list[StoredChunk] = []
+        for start in range(0, len(chunk_ids), _PAGE):
+            page = collection.get(ids=list(chunk_ids[start : start + _PAGE]), include=["documents", "metadatas"])
+            rows = zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False)
+            chunks.extend(StoredChunk(chunk_id, text or "", meta or {}) for chunk_id, text, meta in rows)
+        return chunks
+
     def dense_search(
         self, encoder: str, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[DenseHit]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.keyword_store import KeywordIndexStore
 from assistant.language import detect_language
 from assistant.store import ChunkStore, DocRecord, PreparedDocument, passage_for_embedding
 from ingest.chunk import split_document
@@ -71,12 +72,14 @@ def run_ingest(
     chunk_overlap: int | None = None,
     rebuild: bool = False,
     progress: bool | None = None,
+    keywords: KeywordIndexStore | None = None,
 ) -> IngestStats:
     """Ingest every supported file under `paths` into `store`. Never raises for a bad file:
     each one is counted in `failed` with its path and reason in `errors`.
 
     Chunking comes from the store's spec (which the index records); `chunk_size` and
-    `chunk_overlap`, if given, must agree with it."""
+    `chunk_overlap`, if given, must agree with it. With `keywords`, the keyword index of the result
+    is persisted (updated incrementally) before the version bump that readers watch."""
     for name, given, spec_value in (
         ("chunk_size", chunk_size, store.spec.chunk_size),
         ("chunk_overlap", chunk_overlap, store.spec.chunk_overlap),
@@ -127,6 +130,8 @@ def run_ingest(
             stats.removed += 1
             logger.info("removed doc_id=%s (file gone)", doc_id)
 
+    if keywords is not None:
+        keywords.publish(store)
     if stats.added or stats.updated or stats.removed:
         store.bump_version()
     stats.seconds = time.perf_counter() - started

@@ -1,7 +1,8 @@
 """Sliding-window rate limiter, one window per key, in process memory.
 
-Each API process has its own windows, so with N processes a partner effectively gets up to N
-times its limit; a deployment with several processes needs a shared limiter (e.g. Redis)."""
+Each process has its own windows, so on its own it limits one process only. The API enforces
+limits across processes with `assistant.partners.shared_limit` (the SQL store), which keeps this
+limiter as a fast path that can only refuse (`over_limit` / `record`)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,28 @@ class SlidingWindowLimiter:
             if len(self._hits) > 10_000:  # forget idle keys so memory stays bounded
                 self._prune(now)
             return None
+
+    def over_limit(self, key: str, limit: int) -> int | None:
+        """Seconds to wait if `key` already has `limit` requests in the window, else None.
+        Counts nothing."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if not hits:
+                return None
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return max(1, math.ceil(hits[len(hits) - limit] + self.window - now))
+            return None
+
+    def record(self, key: str) -> None:
+        """Count one request for `key` that was accepted elsewhere (the shared limiter)."""
+        now = self.clock()
+        with self._lock:
+            self._hits.setdefault(key, deque()).append(now)
+            if len(self._hits) > 10_000:
+                self._prune(now)
 
     def reset(self, key: str) -> None:
         with self._lock:

@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from assistant.db import metadata
+from assistant.db import create_tables, metadata
 from assistant.errors import AssistantError, InvalidInputError
 
 KEY_PREFIX = "pk_"
@@ -142,7 +143,7 @@ class PartnerStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[partners_table])
+        create_tables(engine, [partners_table])
 
     def create(
         self,
@@ -153,20 +154,24 @@ class PartnerStore:
         greeting: str | None = None,
     ) -> Partner:
         clean_origins, clean_sources = _validate(name, origins, sources, rpm)
-        with self.engine.begin() as conn:
-            if conn.execute(select(partners_table.c.id).where(partners_table.c.name == name)).first():
-                raise PartnerExistsError(f"partner {name!r} already exists (rotate or revoke it instead)")
-            conn.execute(
-                insert(partners_table).values(
-                    name=name,
-                    key=new_key(),
-                    origins=json.dumps(clean_origins),
-                    sources=json.dumps(clean_sources),
-                    rpm=rpm,
-                    greeting=greeting or None,
-                    created_at=datetime.now(UTC),
+        exists = PartnerExistsError(f"partner {name!r} already exists (rotate or revoke it instead)")
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(partners_table.c.id).where(partners_table.c.name == name)).first():
+                    raise exists
+                conn.execute(
+                    insert(partners_table).values(
+                        name=name,
+                        key=new_key(),
+                        origins=json.dumps(clean_origins),
+                        sources=json.dumps(clean_sources),
+                        rpm=rpm,
+                        greeting=greeting or None,
+                        created_at=datetime.now(UTC),
+                    )
                 )
-            )
+        except IntegrityError as exc:  # another process created it between the check and the insert
+            raise exists from exc
         return self.get(name)
 
     def list(self) -> list[Partner]:
@@ -215,7 +220,10 @@ class PartnerStore:
         try:
             partner = self.get(name)
         except PartnerNotFoundError:
-            return self.create(name, origins, greeting=None)
+            try:
+                return self.create(name, origins, greeting=None)
+            except PartnerExistsError:  # several processes starting at once: one of them created it
+                partner = self.get(name)
         wanted = [normalize_origin(o) for o in origins]
         if not partner.revoked and sorted(partner.origins) != sorted(dict.fromkeys(wanted)):
             return self.set_origins(name, wanted)

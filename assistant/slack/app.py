@@ -16,7 +16,7 @@ from assistant.chain import Assistant
 from assistant.errors import InvalidInputError
 from assistant.feedback import FeedbackStore
 from assistant.models import Filters
-from assistant.slack.dedupe import RecentKeys
+from assistant.slack.dedupe import SharedDeliveries
 from assistant.slack.formatting import ACTION_DOWN, ACTION_PASSAGE, ACTION_SHARE, ACTION_UP
 from assistant.slack.listeners import SlackAnswerer, ignore_retries
 from assistant.slack.pending import PostedAnswers
@@ -48,8 +48,8 @@ def create_slack_app(
         process_before_response=False,  # ack at once; the answer runs in Bolt's listener threads
     )
     answerer = SlackAnswerer(
-        assistant, feedback, PostedAnswers(feedback.engine), dict(channel_scopes or {}), RecentKeys(),
-        contact=contact,
+        assistant, feedback, PostedAnswers(feedback.engine), dict(channel_scopes or {}),
+        SharedDeliveries(feedback.engine), contact=contact,
     )
     register_listeners(app, answerer)
     return app

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, Text, delete, insert, select
 
-from assistant.db import metadata
+from assistant.db import create_tables, metadata
 from assistant.models import Answer
 
 KEEP_FOR = timedelta(days=90)
@@ -37,7 +37,7 @@ class PostedAnswer:
 class PostedAnswers:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, tables=[slack_answers_table])
+        create_tables(engine, [slack_answers_table])
 
     def add(self, question: str, answer: Answer, conversation: str = "") -> str:
         """Store an answer about to be posted; returns the key to put in its buttons. Answers

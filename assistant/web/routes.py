@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.feedback import FeedbackStore
 from assistant.partners.guard import ApiError, ConfigPartner, FeedbackPartner, install_partner_guard
+from assistant.partners.shared_limit import LayeredLimiter, SqlWindowLimiter
 from assistant.partners.store import PartnerNotFoundError, PartnerStore
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -58,12 +59,14 @@ def set_web_state(
     demo_origins: list[str] | None,
     admin_token: SecretStr | str | None,
 ) -> None:
-    """Put the stores on `app.state` and create the demo partner (all sources, the server's own
-    origins) if missing."""
+    """Put the stores and the shared rate limiter on `app.state` and create the demo partner
+    (all sources, the server's own origins) if missing."""
     app.state.partners = partners
     app.state.feedback = feedback
     app.state.admin_token = SecretStr(admin_token) if isinstance(admin_token, str) else admin_token
     app.state.demo_enabled = partners is not None and bool(demo_origins)
+    if partners is not None:  # limits shared by every process using this database
+        app.state.partner_limiter = LayeredLimiter(SqlWindowLimiter(partners.engine, window_seconds=60.0))
     if partners is not None and demo_origins:
         partners.ensure(DEMO_PARTNER, demo_origins)
 

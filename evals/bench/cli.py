@@ -21,6 +21,24 @@ def _ints(text: str) -> list[int]:
     return values
 
 
+def _cpus(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated CPU numbers, got {text!r}") from None
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"expected CPU numbers (0, 1, ...), got {text!r}")
+    return values
+
+
+def _urls(text: str) -> list[str]:
+    urls = [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+    bad = [u for u in urls if not u.startswith(("http://", "https://"))]
+    if not urls or bad:
+        raise argparse.ArgumentTypeError(f"expected comma-separated http(s):// base URLs, got {text!r}")
+    return urls
+
+
 def _names(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     unknown = set(names) - {"extractive", "local", "openai"}
@@ -83,6 +101,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--cache-dir", type=Path, help="where the index of corpus/ is kept (default <data-dir>/bench/load)"
     )
+    p.add_argument(
+        "--processes", type=int, default=1, help="API processes sharing a `chroma run` server (default 1)"
+    )
+    p.add_argument(
+        "--pin", type=_cpus, default=None, metavar="CPUS",
+        help="pin process i to CPU CPUS[i mod len] (e.g. 0 or 0,1), to measure scaling with cores",
+    )
+    p.add_argument(
+        "--chroma-server", action="store_true",
+        help="serve the index from a `chroma run` server even with one process (always with several)",
+    )
+    p.add_argument(
+        "--blas-threads", type=int, default=1, metavar="N",
+        help="OMP/OpenBLAS/MKL threads per API process (default 1: no oversubscription)",
+    )
+    p.add_argument(
+        "--targets", type=_urls, default=None, metavar="URLS",
+        help="comma-separated base URLs of running servers (or one proxy): no server is started",
+    )
     p.set_defaults(handler=cmd_load)
 
     p = sub.add_parser(
@@ -102,6 +139,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--llm-questions", type=int, default=20, help="questions answered by the local model, both sides (default 20)"
     )
     p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser(
+        "keyword", parents=[common, out, data], help="keyword index: build vs save once and open (SQL store)"
+    )
+    p.add_argument("--sizes", type=_ints, default=[10000, 100000], help="chunks (default 10000,100000)")
+    p.add_argument(
+        "--database-url", action="append", default=None, metavar="URL",
+        help="SQL store(s) to save to and open from (repeatable; default a SQLite file in <data-dir>/bench)",
+    )
+    p.set_defaults(handler=cmd_keyword)
 
     p = sub.add_parser(
         "corpus",
@@ -210,11 +257,40 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from evals.bench import load_bench
+
+    columns = [
+        "processes", "pinned_cpus", "concurrency", "sent", "answered", "lost", "duplicated", "crossed", "errors",
+        "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "api_cpu_s_per_answer", "chroma_cpu_s_per_answer",
+        "server_peak_rss_mb", "ok",
+    ]
+    if args.targets:
+        results = load_bench.measure(args.targets, args.concurrency, args.requests)
+        for row in results:
+            row["processes"], row["pinned_cpus"] = f"{len(args.targets)} URL(s)", "-"
+        title = f"API load test against {', '.join(args.targets)}, {args.requests} requests per level"
+    else:
+        results = _load_on_own_servers(args)
+        title = (
+            f"API load test, {args.processes} API process(es), {args.requests} requests per level "
+            "(extractive generator)"
+        )
+    print_table(title, results, columns)
+    write_json(
+        args.json, "load",
+        {"concurrency": args.concurrency, "requests": args.requests, "processes": args.processes, "pin": args.pin,
+         "targets": args.targets, "blas_threads": args.blas_threads},
+        results,
+    )
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def _load_on_own_servers(args: argparse.Namespace) -> list[dict[str, Any]]:
     from assistant.cli import load_settings
-    from assistant.components import build_encoders, build_store
+    from assistant.components import build_encoders, build_keyword_store, build_store
     from assistant.errors import AssistantError
     from evals.bench import load_bench
-    from evals.bench.common import REPO_ROOT
+    from evals.bench.common import REPO_ROOT, chroma_server
     from ingest.pipeline import run_ingest
 
     settings = load_settings(args)
@@ -229,38 +305,38 @@ def cmd_load(args: argparse.Namespace) -> int:
     except AssistantError:  # not built yet, or built with other settings: build it afresh
         rebuild = True
     stats = run_ingest(
-        [REPO_ROOT / "corpus"],
-        store,
-        encoders,
-        rebuild=rebuild,
-        progress=False,
+        [REPO_ROOT / "corpus"], store, encoders, rebuild=rebuild, progress=False,
+        keywords=build_keyword_store(index_settings),
     )
     print(f"index of corpus/: {stats.summary()}")
-    del encoders  # the server process loads its own
-    results = load_bench.run(
-        cache, "bench-load", args.concurrency, args.requests, load_bench.index_env(index_settings)
+    del encoders, store  # the server processes load their own
+    env = load_bench.index_env(index_settings)
+    threads = str(args.blas_threads)
+    env.update({"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})
+    if args.processes == 1 and not args.chroma_server:
+        return load_bench.run(cache, "bench-load", args.concurrency, args.requests, env, pin=args.pin)
+    with chroma_server(cache / "chroma") as chroma:
+        return load_bench.run(
+            cache, "bench-load", args.concurrency, args.requests, env, processes=args.processes, pin=args.pin,
+            chroma_host=(chroma.host, chroma.port), chroma_pid=chroma.pid,
+        )
+
+
+def cmd_keyword(args: argparse.Namespace) -> int:
+    from assistant.cli import load_settings
+    from evals.bench import keyword_bench
+
+    settings = load_settings(args)
+    _quiet(args)
+    bench_dir = settings.data_dir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    urls = args.database_url or [f"sqlite:///{(bench_dir / 'keyword-bench.sqlite3').resolve()}"]
+    results = keyword_bench.run(
+        _data_root(args), args.sizes, args.limit_docs, urls, settings.chunk_size, settings.chunk_overlap
     )
-    print_table(
-        f"API load test, {args.requests} requests per level (extractive generator)",
-        results,
-        [
-            "concurrency",
-            "sent",
-            "answered",
-            "lost",
-            "duplicated",
-            "crossed",
-            "errors",
-            "throughput_rps",
-            "p50_ms",
-            "p95_ms",
-            "p99_ms",
-            "server_peak_rss_mb",
-            "ok",
-        ],
-    )
-    write_json(args.json, "load", {"concurrency": args.concurrency, "requests": args.requests}, results)
-    return 0 if all(r["ok"] for r in results) else 1
+    print_table("keyword index: build from chunks vs open from the SQL store (s)", results, list(results[0]))
+    write_json(args.json, "keyword", {"sizes": args.sizes, "limit_docs": args.limit_docs}, results)
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -1,6 +1,11 @@
-"""`bench load`: the HTTP API under concurrent load on loopback (uvicorn in a subprocess, extractive
+"""`bench load`: the HTTP API under concurrent load on loopback (uvicorn in subprocesses, extractive
 generator). Each level sends a bounded number of requests, each with its own X-Request-ID, and
-checks that every request got exactly one answer: none lost, none duplicated, none crossed."""
+checks that every request got exactly one answer: none lost, none duplicated, none crossed.
+
+With several API processes (`--processes N`, optionally pinned to CPUs with `--pin`), they share
+a `chroma run` server and the SQLite store of the cache dir, as replicas share a Chroma server and
+PostgreSQL, and request i goes to process i mod N (what a round-robin balancer does). `--targets`
+sends the load to servers that are already running (several URLs, or one proxy) instead."""
 
 from __future__ import annotations
 
@@ -76,17 +81,27 @@ async def _one(client: httpx.AsyncClient, gate: asyncio.Semaphore, rid: str, que
 
 
 async def run_level(
-    base_url: str, concurrency: int, requests: int, questions: list[str], timeout: float = 300.0
+    base_url: str | list[str], concurrency: int, requests: int, questions: list[str], timeout: float = 300.0
 ) -> tuple[list[str], list[Outcome], float]:
+    """`requests` requests, `concurrency` at a time; with several base URLs, request i goes to
+    URL i mod N."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     gate = asyncio.Semaphore(concurrency)
     ids = [f"load-c{concurrency}-{i}-{uuid.uuid4().hex[:8]}" for i in range(requests)]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
+    clients = [httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) for url in urls]
+    try:
         started = time.perf_counter()
         outcomes = await asyncio.gather(
-            *(_one(client, gate, rid, questions[i % len(questions)]) for i, rid in enumerate(ids))
+            *(
+                _one(clients[i % len(clients)], gate, rid, questions[i % len(questions)])
+                for i, rid in enumerate(ids)
+            )
         )
         seconds = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
     return ids, list(outcomes), seconds
 
 
@@ -100,9 +115,14 @@ def index_env(settings: Any) -> dict[str, str]:
 
 
 def start_server(
-    data_dir: Path, collection: str, extra_env: dict[str, str] | None = None, startup_timeout: float = 600.0
+    data_dir: Path,
+    collection: str,
+    extra_env: dict[str, str] | None = None,
+    startup_timeout: float = 600.0,
+    cpus: set[int] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """uvicorn serving create_app() (the lifespan builds the assistant from these settings)."""
+    """uvicorn serving create_app() (the lifespan builds the assistant from these settings),
+    restricted to `cpus` when given (all its threads inherit the affinity)."""
     port = free_port()
     env = {
         **os.environ,
@@ -110,6 +130,7 @@ def start_server(
         "EXCHANGE_ASSISTANT_COLLECTION": collection,
         "EXCHANGE_ASSISTANT_GENERATOR": "extractive",
         "EXCHANGE_ASSISTANT_LOG_LEVEL": "WARNING",
+        "EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS": "true",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
@@ -131,7 +152,10 @@ def start_server(
     # stderr to a file, not a pipe: nobody reads a pipe during the run, and a full one blocks the server
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:  # the child keeps its own handle after this closes
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=log,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        )
         try:
             wait_http(f"{base_url}/readyz", process, startup_timeout)
         except RuntimeError as exc:
@@ -142,33 +166,103 @@ def start_server(
     return process, base_url
 
 
-def run(
-    data_dir: Path, collection: str, levels: list[int], requests: int, extra_env: dict[str, str] | None = None
-) -> list[dict[str, Any]]:
-    questions = load_questions()
-    process, base_url = start_server(data_dir, collection, extra_env)
-    results = []
+def start_servers(
+    data_dir: Path,
+    collection: str,
+    processes: int,
+    extra_env: dict[str, str] | None = None,
+    pin: list[int] | None = None,
+) -> list[tuple[subprocess.Popen[bytes], str]]:
+    """`processes` API servers; process i on CPU pin[i mod len(pin)] when pinning. They start
+    one after the other: the first builds and saves the keyword index if none is saved, the
+    others open it."""
+    servers = []
     try:
-        # one request first, so model graphs and the keyword index are warm before timing
-        asyncio.run(run_level(base_url, 1, 1, questions))
-        for concurrency in levels:
-            with RssSampler([process.pid]) as sampler:
-                ids, outcomes, seconds = asyncio.run(run_level(base_url, concurrency, requests, questions))
-            ok_ms = [o.ms for o in outcomes if o.status == 200]
-            summary = latency_summary(ok_ms)
-            results.append(
-                {
-                    "concurrency": concurrency,
-                    **account(ids, outcomes),
-                    "seconds": seconds,
-                    "throughput_rps": len(ok_ms) / seconds if seconds else 0.0,
-                    "p50_ms": summary["p50_ms"],
-                    "p95_ms": summary["p95_ms"],
-                    "p99_ms": summary["p99_ms"],
-                    "server_peak_rss_mb": sampler.peak_mb[0],
-                    "error_samples": sorted({o.error for o in outcomes if o.error})[:3],
-                }
-            )
+        for i in range(processes):
+            cpus = {pin[i % len(pin)]} if pin else None
+            servers.append(start_server(data_dir, collection, extra_env, cpus=cpus))
+    except BaseException:
+        for process, _ in servers:
+            stop_process(process)
+        raise
+    return servers
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), NaN if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def measure(
+    urls: list[str],
+    levels: list[int],
+    requests: int,
+    pids: list[int] | None = None,
+    chroma_pid: int | None = None,
+) -> list[dict[str, Any]]:
+    """The load levels against running servers (request i to URL i mod N). With their pids, the
+    CPU time they spent per answer is measured too: unlike throughput, it does not depend on what
+    else runs on the machine, and divides the cores into the throughput they can sustain."""
+    questions = load_questions()
+    # one request per server first, so model graphs and the keyword index are warm before timing
+    asyncio.run(run_level(urls, len(urls), len(urls), questions))
+    results = []
+    for concurrency in levels:
+        cpu_before = [cpu_seconds(p) for p in pids or []]
+        chroma_before = cpu_seconds(chroma_pid) if chroma_pid else float("nan")
+        with RssSampler(pids or []) as sampler:
+            ids, outcomes, seconds = asyncio.run(run_level(urls, concurrency, requests, questions))
+        cpu_used = sum(cpu_seconds(p) - b for p, b in zip(pids or [], cpu_before, strict=True))
+        chroma_used = cpu_seconds(chroma_pid) - chroma_before if chroma_pid else float("nan")
+        ok_ms = [o.ms for o in outcomes if o.status == 200]
+        summary = latency_summary(ok_ms)
+        results.append(
+            {
+                "targets": len(urls),
+                "concurrency": concurrency,
+                **account(ids, outcomes),
+                "seconds": seconds,
+                "throughput_rps": len(ok_ms) / seconds if seconds else 0.0,
+                "p50_ms": summary["p50_ms"],
+                "p95_ms": summary["p95_ms"],
+                "p99_ms": summary["p99_ms"],
+                "server_peak_rss_mb": sum(sampler.peak_mb),
+                "api_cpu_s_per_answer": cpu_used / len(ok_ms) if ok_ms and pids else float("nan"),
+                "chroma_cpu_s_per_answer": chroma_used / len(ok_ms) if ok_ms else float("nan"),
+                "error_samples": sorted({o.error for o in outcomes if o.error})[:3],
+            }
+        )
+    return results
+
+
+def run(
+    data_dir: Path,
+    collection: str,
+    levels: list[int],
+    requests: int,
+    extra_env: dict[str, str] | None = None,
+    processes: int = 1,
+    pin: list[int] | None = None,
+    chroma_host: tuple[str, int] | None = None,
+    chroma_pid: int | None = None,
+) -> list[dict[str, Any]]:
+    """Start `processes` servers on the index in `data_dir` (through the `chroma run` server at
+    `chroma_host` when given), measure every level, stop them."""
+    env = dict(extra_env or {})
+    if chroma_host is not None:
+        env["EXCHANGE_ASSISTANT_CHROMA_HOST"] = chroma_host[0]
+        env["EXCHANGE_ASSISTANT_CHROMA_PORT"] = str(chroma_host[1])
+    servers = start_servers(data_dir, collection, processes, env, pin)
+    try:
+        results = measure([url for _, url in servers], levels, requests, [p.pid for p, _ in servers], chroma_pid)
     finally:
-        stop_process(process)
+        for process, _ in servers:
+            stop_process(process)
+    for row in results:
+        row["processes"] = processes
+        row["pinned_cpus"] = ",".join(str(pin[i % len(pin)]) for i in range(processes)) if pin else "-"
     return results

@@ -6,6 +6,7 @@ import asyncio
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import chromadb
 import numpy as np
@@ -137,3 +138,18 @@ def test_ingest_bench_server_run_stores_the_same_chunks_reusing_the_embedded_run
     assert server["server_peak_rss_mb"] > 0
     # the end-to-end figure counts the encoding the server run skipped
     assert server["chunks_per_s"] == pytest.approx(server["chunks"] / (server["seconds"] + embedded["encode_s"]))
+
+
+def test_load_against_two_running_servers_counts_every_answer_once(assistant: Any) -> None:
+    from live_server import live_server
+
+    from assistant.api import create_app
+    from evals.bench.load_bench import measure
+
+    with live_server(lambda url: create_app(assistant=assistant)) as first, live_server(
+        lambda url: create_app(assistant=assistant)
+    ) as second:
+        [row] = measure([first, second], [2], 4)
+    assert row["targets"] == 2
+    assert (row["sent"], row["answered"], row["lost"], row["duplicated"], row["crossed"]) == (4, 4, 0, 0, 0)
+    assert row["ok"]
