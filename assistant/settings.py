@@ -66,7 +66,10 @@ class Settings(BaseSettings):
         0.46, description="Refuse when no passage in the question's language reaches this dense cosine (0-1)."
     )
     min_relevance_crosslingual: float = Field(
-        0.35, description="The same threshold for passages in another language than the question."
+        0.25,
+        description="The same threshold for passages in another language than the question. Calibrated on XQuAD "
+        "de/es/zh->en: 0.25 keeps 82-88% of answerable questions (0.35 kept 51-55%) and still refuses every "
+        "off-topic one.",
     )
 
     evidence_chars: int = Field(
