@@ -42,7 +42,9 @@ def load_settings(args: argparse.Namespace, **overrides: Any) -> Any:
         update["generator"] = args.generator
     if update:
         settings = settings.model_copy(update=update)
-    configure_logging("DEBUG" if getattr(args, "verbose", False) else settings.log_level, settings.log_json)
+    configure_logging(
+        "DEBUG" if getattr(args, "verbose", False) else settings.log_level, settings.log_json, settings.log_questions
+    )
     return settings
 
 
@@ -59,7 +61,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = build_store(settings, encoders)
     stats = run_ingest(
         paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
-        rebuild=args.rebuild,
+        rebuild=args.rebuild, max_file_bytes=settings.max_file_bytes,
     )
     for error in stats.errors:
         print(f"failed: {error}", file=sys.stderr)
@@ -98,12 +100,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from assistant.chroma_local import local_chroma_server
+
+    settings = load_settings(args, host=args.host, port=args.port)
+    # With embedded Chroma, serve owns the index through a local `chroma run` server that every
+    # other command on this machine also uses (an embedded client must not be shared).
+    owner = (
+        nullcontext(None) if settings.chroma_host or args.embedded
+        else local_chroma_server(settings.data_dir, settings.chroma_path)
+    )
+    with owner as local:
+        if local is not None:
+            settings = settings.model_copy(update={"chroma_host": local.host, "chroma_port": local.port})
+        return _serve(settings)
+
+
+def _serve(settings: Any) -> int:
     import uvicorn
 
     from assistant.api import create_app
     from assistant.components import build_assistant, build_sql_stores
 
-    settings = load_settings(args, host=args.host, port=args.port)
     assistant = build_assistant(settings)
     assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
     stores = build_sql_stores(settings)
@@ -115,9 +134,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(
         assistant=assistant, slack_app=slack_app, partners=stores.partners,
         feedback=stores.feedback, demo_origins=settings.resolved_demo_origins,
-        admin_token=settings.admin_token,
+        admin_token=settings.admin_token, access=settings.access_policy(),
     )
-    print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)")
+    print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)", flush=True)
+    if settings.anonymous_access:
+        print("anonymous access is on (EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS): /v1/* answers without a key",
+              flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0
 
@@ -159,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--generator", choices=["local", "extractive", "openai"])
+    p.add_argument(
+        "--embedded", action="store_true",
+        help="open embedded Chroma in this process instead of a local Chroma server (no other "
+        "process may then use the data dir while serve runs)",
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("model", parents=[common], help="manage the local model file")
