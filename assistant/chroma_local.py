@@ -130,6 +130,7 @@ def local_chroma_server(data_dir: Path, chroma_path: Path) -> Iterator[LocalChro
         [_chroma_executable(), "run", "--path", str(chroma_path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        preexec_fn=_die_with_parent,
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -149,6 +150,16 @@ def local_chroma_server(data_dir: Path, chroma_path: Path) -> Iterator[LocalChro
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: the Chroma server gets SIGTERM when serve dies, even by kill -9 (no orphan)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _stop_pid(pid: int) -> None:

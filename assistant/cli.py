@@ -111,6 +111,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         nullcontext(None) if settings.chroma_host or args.embedded
         else local_chroma_server(settings.data_dir, settings.chroma_path)
     )
+    # uvicorn re-raises SIGTERM after its graceful shutdown: as SystemExit, so that the local
+    # Chroma server is stopped and its record removed on the way out.
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with owner as local:
         if local is not None:
             settings = settings.model_copy(update={"chroma_host": local.host, "chroma_port": local.port})

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
-from assistant.partners.access import AccessPolicy
 from assistant.log import configure_logging
+from assistant.partners.access import AccessPolicy
 
 QUESTION = "Which cities is Nancy twinned with? zebra-marker-7731"
 
