@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import InvalidInputError
+from assistant.models import web_url
 from ingest.clean import normalize_text, strip_boilerplate
 from ingest.metadata import find_dates, publication_date, source_url
 
@@ -239,7 +240,7 @@ def _load_html(path: Path, html: str, doc_id: str) -> LoadedDocument:
         title=title,
         text=normalize_text(text),
         source=str(path),
-        url=(meta.url if meta else None),
+        url=web_url(meta.url if meta else None),
         date=published or publication_date("", text),
         language=(meta.language if meta and meta.language else None),
     )
@@ -268,7 +269,7 @@ def _load_markdown(path: Path, text: str, doc_id: str) -> LoadedDocument:
         title=meta.get("title") or _markdown_title(text) or path.stem,
         text=plain,
         source=str(path),
-        url=meta.get("url") or meta.get("source") or source_url(plain),
+        url=web_url(meta.get("url") or meta.get("source")) or source_url(plain),
         date=_iso_or_none(meta.get("date")) or publication_date("", plain),
         language=meta.get("lang") or meta.get("language"),
     )
@@ -354,8 +355,8 @@ def _load_jsonl(path: Path, text: str) -> LoadResult:
                 doc_id=str(record["id"]),
                 title=str(record.get("title") or _first_line(body) or record["id"]),
                 text=body,
-                source=str(record.get("url") or f"{path}#{record['id']}"),
-                url=record.get("url"),
+                source=web_url(str(record.get("url") or "")) or f"{path}#{record['id']}",
+                url=web_url(str(record.get("url") or "")),
                 date=_iso_or_none(record.get("date")),
                 language=record.get("lang"),
                 extra={"line": str(lineno)},
