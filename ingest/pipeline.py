@@ -159,7 +159,7 @@ def _where(doc: LoadedDocument) -> str:
 
 def _path_keys(path: Path) -> set[str]:
     """The forms a path has in the manifest (`file` is resolved; a broken link resolves elsewhere)."""
-    return {os.path.abspath(path), str(path.resolve())}
+    return {os.path.abspath(path), os.path.realpath(path)}
 
 
 def _load_root(
