@@ -155,9 +155,9 @@ def test_a_large_document_is_written_in_batches_and_a_kill_does_not_lose_them(
 def test_a_second_ingest_is_refused_naming_the_holder(store: ChunkStore, encoders: dict, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     write_doc(docs / "a.md", "Kyoto exchange")
-    with store.ingest_lock():
-        with pytest.raises(IngestLockedError, match=f"pid {os.getpid()} on {socket.gethostname()}"):
-            run_ingest([docs], store, encoders, progress=False)
+    holder = f"pid {os.getpid()} on {socket.gethostname()}"
+    with store.ingest_lock(), pytest.raises(IngestLockedError, match=holder):
+        run_ingest([docs], store, encoders, progress=False)
     assert run_ingest([docs], store, encoders, progress=False).ok  # released
 
 
