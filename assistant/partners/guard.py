@@ -7,7 +7,12 @@ client can send any Origin. The server refuses requests whose Origin is not allo
 (403 `origin_not_allowed`), and the CORS headers only decide whether a *browser* lets the page
 read the response. Preflights are therefore answered for any origin that asks for X-Partner-Key,
 and refusals carry CORS headers too, so that the widget on a page that is not allowed can read
-the refusal and say so instead of reporting a network failure."""
+the refusal and say so instead of reporting a network failure.
+
+What the Origin check protects: a partner's key used by a browser on another site. What it
+does not: a script that copies the public key and sends any Origin; the partner's rate limit
+and source scope are what bound it. Requests without X-Partner-Key need a service token or the
+anonymous opt-in (see access.py): dropping the header never bypasses scope or limits."""
 
 from __future__ import annotations
 
