@@ -124,6 +124,14 @@ def test_ingest_while_serve_runs_keeps_answering_and_serves_new_documents(tmp_pa
             assert "37" in response.json()["answer"]
             after = ask(url, OLD_QUESTION)
             assert after.status_code == 200 and "lyon-beijing-scholarship" in cited(after)
+            if mode == "embedded":  # `ask` in another terminal goes through serve's Chroma server too
+                cli = subprocess.run(
+                    [sys.executable, "-m", "assistant.cli", "ask", "--json", NEW_QUESTION],
+                    env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                )
+                assert cli.returncode == 0, cli.stderr
+                assert "kirkenes-nikel-orchestra" in cli.stdout
+                assert ask(url, OLD_QUESTION).status_code == 200
         assert not (data_dir / "chroma-server.json").exists()  # serve stopped its Chroma server
 
 
