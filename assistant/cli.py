@@ -140,6 +140,7 @@ def _serve(settings: Any) -> int:
         assistant=assistant, slack_app=slack_app, partners=stores.partners,
         feedback=stores.feedback, demo_origins=settings.resolved_demo_origins,
         admin_token=settings.admin_token, access=settings.access_policy(),
+        body_timeout_seconds=settings.body_timeout_seconds,
     )
     print(f"serving on http://{settings.host}:{settings.port}  (API docs: /docs, widget demo: /)", flush=True)
     if settings.anonymous_access:
