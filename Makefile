@@ -22,8 +22,10 @@ setup-test:
 ingest:
 	$(VENV)/exchange-assistant ingest corpus
 
+# The local demo server listens on 127.0.0.1 only, so it answers /v1/* without a key (the README's
+# examples); a server reachable by others needs partner keys or EXCHANGE_ASSISTANT_API_TOKENS.
 serve:
-	$(VENV)/exchange-assistant serve
+	EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS=$${EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS:-true} $(VENV)/exchange-assistant serve
 
 test: setup-test
 	$(VENV)/python -m pytest -q

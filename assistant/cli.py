@@ -65,7 +65,7 @@ def load_settings(args: argparse.Namespace, *, quiet: bool = True, **overrides: 
     if update:
         settings = settings.model_copy(update=update)
     level = "DEBUG" if verbose else ("WARNING" if quiet else settings.log_level)
-    configure_logging(level, settings.log_json)
+    configure_logging(level, settings.log_json, settings.log_questions)
     return settings
 
 
@@ -109,7 +109,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = build_store(settings, encoders)
     stats = run_ingest(
         paths, store, encoders, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
-        rebuild=args.rebuild, keywords=build_keyword_store(settings),
+        rebuild=args.rebuild, keywords=build_keyword_store(settings), max_file_bytes=settings.max_file_bytes,
     )
     for error in stats.errors:
         print(f"failed: {error}", file=sys.stderr)
@@ -176,12 +176,34 @@ def format_answer(answer: Any) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from assistant.chroma_local import local_chroma_server
+
+    settings = load_settings(args, quiet=False, host=args.host, port=args.port)
+    # With embedded Chroma, serve owns the index through a local `chroma run` server that every
+    # other command on this machine also uses (an embedded client must not be shared).
+    owner = (
+        nullcontext(None) if settings.chroma_host or args.embedded
+        else local_chroma_server(settings.data_dir, settings.chroma_path)
+    )
+    # uvicorn re-raises SIGTERM after its graceful shutdown: as SystemExit, so that the local
+    # Chroma server is stopped and its record removed on the way out.
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with owner as local:
+        if local is not None:
+            settings = settings.model_copy(update={"chroma_host": local.host, "chroma_port": local.port})
+        return _serve(settings)
+
+
+def _serve(settings: Any) -> int:
     import uvicorn
 
     from assistant.api import create_app
     from assistant.components import build_assistant, build_sql_stores
 
-    settings = load_settings(args, quiet=False, host=args.host, port=args.port)
     assistant = build_assistant(settings)
     assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
     stores = build_sql_stores(settings)
@@ -193,13 +215,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(
         assistant=assistant, slack_app=slack_app, partners=stores.partners,
         feedback=stores.feedback, demo_origins=settings.resolved_demo_origins,
-        admin_token=settings.admin_token,
+        admin_token=settings.admin_token, access=settings.access_policy(),
+        body_timeout_seconds=settings.body_timeout_seconds,
     )
     base = f"http://{settings.host}:{settings.port}"
     app.state.on_ready = lambda seconds: print(
         f"ready: models loaded and warm in {seconds:.1f}s; answering on {base}", flush=True
     )
     print(f"serving on {base}  (API docs: /docs, widget demo: /); loading and warming the models…", flush=True)
+    if settings.anonymous_access:
+        print("anonymous access is on (EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS): /v1/* answers without a key",
+              flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0
 
@@ -244,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default EXCHANGE_ASSISTANT_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default EXCHANGE_ASSISTANT_PORT or 8000)")
     p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
+    p.add_argument(
+        "--embedded", action="store_true",
+        help="open embedded Chroma in this process instead of a local Chroma server (no other "
+        "process may then use the data dir while serve runs)",
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("model", parents=[common], help="manage the local model file")

@@ -62,9 +62,17 @@ def index_spec(settings: Settings, encoders: dict[str, Embeddings]) -> IndexSpec
 
 
 def build_chroma_client(settings: Settings) -> ClientAPI:
+    """HttpClient for a `chroma run` server (settings, or the local one a running `serve` started
+    over this data dir: see assistant/chroma_local.py); PersistentClient otherwise."""
+    from assistant.chroma_local import find_local_server
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    local = find_local_server(settings.data_dir)
+    if local is not None:
+        logger.info("using the local chroma server of serve port=%s", local.port)
+        return chromadb.HttpClient(host=local.host, port=local.port, settings=chroma_settings)
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 

@@ -5,7 +5,8 @@ AssistantError
  ├── IndexMismatchError      the index was built with other embedders or chunking: re-ingest
  ├── GeneratorUnavailableError  the configured generator cannot run (model file missing, server down)
  ├── ModelFileError          the assembled GGUF is missing or its checksum is wrong
- └── InvalidInputError       a question, filter or file the core cannot accept (names the input)
+ ├── InvalidInputError       a question, filter or file the core cannot accept (names the input)
+ └── IngestLockedError       another ingest is writing this index (names the holder)
 """
 
 
@@ -33,3 +34,7 @@ class ModelFileError(AssistantError):
 
 class InvalidInputError(AssistantError):
     code = "invalid_input"
+
+
+class IngestLockedError(AssistantError):
+    code = "ingest_locked"

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from assistant.partners.access import AccessPolicy
 
 GeneratorName = Literal["local", "extractive", "openai"]
 EmbedderName = Literal["use", "minilm"]
@@ -50,6 +53,11 @@ class Settings(BaseSettings):
     chunk_size: int = Field(600, ge=100, le=4000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(
         75, ge=0, le=1000, description="Characters of trailing whole sentences repeated at the start of the next chunk."
+    )
+
+    max_file_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024,
+        description="Ingest refuses a file larger than this (bytes), naming it; the others are still ingested.",
     )
 
     # --- retrieval ---------------------------------------------------------------------------
@@ -109,6 +117,23 @@ class Settings(BaseSettings):
         "an empty string disables the demo page.",
     )
 
+    api_tokens: SecretStr | None = Field(
+        None,
+        description="Service tokens for /v1/ask, /v1/ask/stream, /v1/feedback, sent as `Authorization: Bearer "
+        '<token>`: a JSON list [{"name": "crm", "token": "<16+ chars>", "sources": ["public/*"], "rpm": 120}]; '
+        "`sources` (default: all documents) and `rpm` (default 60 per minute) are optional.",
+    )
+    anonymous_access: bool = Field(
+        False,
+        description="Answer /v1/* requests that carry neither X-Partner-Key nor a service token (rate-limited "
+        "per client address by anonymous_rpm). Off: they get 401 authentication_required. `make run` turns it "
+        "on for its loopback-only server.",
+    )
+    anonymous_rpm: int = Field(60, ge=1, description="Requests per minute per client address for anonymous access.")
+    body_timeout_seconds: float = Field(
+        10.0, gt=0, description="A request body not fully received within this time gets 408 body_timeout."
+    )
+
     # --- Slack -------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_alias("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=_alias("SLACK_SIGNING_SECRET"))
@@ -135,6 +160,17 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.lstrip().startswith("["):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _check_api_tokens(self) -> Settings:
+        self.access_policy()  # a malformed EXCHANGE_ASSISTANT_API_TOKENS fails at start-up
+        return self
+
+    def access_policy(self) -> AccessPolicy:
+        from assistant.partners.access import AccessPolicy, parse_api_tokens
+
+        raw = self.api_tokens.get_secret_value() if self.api_tokens is not None else None
+        return AccessPolicy(parse_api_tokens(raw), self.anonymous_access, self.anonymous_rpm)
 
     @property
     def chroma_path(self) -> Path:

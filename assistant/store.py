@@ -6,6 +6,9 @@ Collections for base name B:
   (encoders and their model ids, chunk size and overlap, schema) and a version counter that
   ingest bumps, so readers know when to refresh their keyword index.
 - `B-<encoder>`: one record per chunk (id = `<doc_id>#<n>`), embedded by that encoder.
+- `B-lock`: the ingest lock, one record naming the ingest that writes the index (host, pid, start
+  and heartbeat times). It lives in Chroma itself, so it holds for every process that reaches
+  the same index, embedded or through a `chroma run` server (see IngestLock).
 Embeddings are always computed by us and passed in: Chroma's default embedding function (which
 downloads a model) is never used.
 """
@@ -14,6 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+import threading
+import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +30,16 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError
 
-from assistant.errors import IndexMismatchError, IndexNotBuiltError
+from assistant.errors import IndexMismatchError, IndexNotBuiltError, IngestLockedError
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 _PAGE = 2000
 _WRITE_BATCH = 1000
+LOCK_STALE_SECONDS = 120.0  # a holder that has not refreshed its heartbeat for this long is gone
+LOCK_HEARTBEAT_SECONDS = 20.0
+LOCK_SETTLE_SECONDS = 0.3  # wait after writing the lock, then check nobody overwrote it
 
 
 @dataclass(frozen=True)
@@ -220,6 +231,9 @@ class ChunkStore:
                 embedding_function=None,
             )
 
+    def ingest_lock(self, stale_seconds: float = LOCK_STALE_SECONDS) -> IngestLock:
+        return IngestLock(self.client, f"{self.base_name}-lock", stale_seconds)
+
     def drop(self) -> None:
         for name in [self.docs_name, *[self.chunks_name(e) for e in self.encoder_names]]:
             if self._get(name) is not None:
@@ -227,7 +241,7 @@ class ChunkStore:
         # collections of encoders no longer configured
         for collection in self.client.list_collections():
             cname = collection if isinstance(collection, str) else collection.name
-            if cname.startswith(f"{self.base_name}-"):
+            if cname.startswith(f"{self.base_name}-") and cname != f"{self.base_name}-lock":
                 self.client.delete_collection(cname)
 
     # --- reading -----------------------------------------------------------------------------
@@ -316,25 +330,50 @@ class ChunkStore:
         """
         if not batch:
             return
-        ids = [cid for doc in batch for cid in doc.chunk_ids]
-        texts = [t for doc in batch for t in doc.texts]
-        metas = [m for doc in batch for m in doc.metadatas]
-        stale = [
-            f"{doc.record.doc_id}#{i}" for doc in batch for i in range(len(doc.chunk_ids), doc.previous_chunks)
-        ]
+        self.write_chunks(
+            [cid for doc in batch for cid in doc.chunk_ids],
+            [t for doc in batch for t in doc.texts],
+            [m for doc in batch for m in doc.metadatas],
+            {encoder: [v for doc in batch for v in doc.vectors[encoder]] for encoder in self.encoder_names},
+        )
+        self.write_manifest(batch)
+
+    def write_chunks(
+        self, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: Mapping[str, list[list[float]]]
+    ) -> None:
+        """Upsert embedded chunks into every encoder's collection (no manifest change)."""
         for encoder in self.encoder_names:
             collection = self._chunks(encoder)
-            vectors = [v for doc in batch for v in doc.vectors[encoder]]
+            encoded = vectors[encoder]
             for start in range(0, len(ids), _WRITE_BATCH):
                 end = start + _WRITE_BATCH
                 collection.upsert(
                     ids=ids[start:end],
                     documents=texts[start:end],
                     metadatas=metas[start:end],  # type: ignore[arg-type]
-                    embeddings=vectors[start:end],  # type: ignore[arg-type]
+                    embeddings=encoded[start:end],  # type: ignore[arg-type]
                 )
-            if stale:
-                collection.delete(ids=stale)
+
+    def chunks_with_hash(self, ids: list[str], content_hash: str) -> set[str]:
+        """Those of `ids` already stored (in every encoder's collection) for this content hash."""
+        found: set[str] | None = None
+        for encoder in self.encoder_names:
+            page = self._chunks(encoder).get(ids=ids, include=["metadatas"])
+            here = {
+                cid for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False)
+                if (meta or {}).get("content_hash") == content_hash
+            }
+            found = here if found is None else found & here
+        return found or set()
+
+    def write_manifest(self, batch: Sequence[PreparedDocument]) -> None:
+        """Delete the chunks documents no longer have, then write their manifest entries."""
+        stale = [
+            f"{doc.record.doc_id}#{i}" for doc in batch for i in range(len(doc.chunk_ids), doc.previous_chunks)
+        ]
+        if stale:
+            for encoder in self.encoder_names:
+                self._chunks(encoder).delete(ids=stale)
         docs = self._docs()
         for start in range(0, len(batch), _WRITE_BATCH):
             part = batch[start : start + _WRITE_BATCH]
@@ -358,3 +397,94 @@ class ChunkStore:
         meta.pop("hnsw:space", None)
         collection.modify(metadata=meta)
         return int(meta["version"])
+
+
+class IngestLock:
+    """One ingest at a time per index. Chroma has no compare-and-set, so taking the lock is:
+    read the record (refuse if another live holder has it), write ours with a random nonce,
+    wait LOCK_SETTLE_SECONDS and read it back (refuse if another ingest wrote after us). A
+    holder refreshes its heartbeat from a background thread; a record whose heartbeat is older
+    than `stale_seconds`, or whose holder is a dead process on this host, is taken over."""
+
+    def __init__(self, client: ClientAPI, name: str, stale_seconds: float = LOCK_STALE_SECONDS) -> None:
+        self.client = client
+        self.name = name
+        self.stale_seconds = stale_seconds
+        self.nonce = uuid.uuid4().hex
+        self.meta = {"host": socket.gethostname(), "pid": os.getpid(), "nonce": self.nonce}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _collection(self) -> Collection:
+        return self.client.get_or_create_collection(self.name, embedding_function=None)
+
+    def holder(self) -> dict[str, Any] | None:
+        page = self._collection().get(ids=["ingest"], include=["metadatas"])
+        metas = page["metadatas"] or []
+        return dict(metas[0]) if page["ids"] and metas and metas[0] else None
+
+    def _is_live(self, meta: Mapping[str, Any]) -> bool:
+        if time.time() - float(meta.get("heartbeat", 0)) > self.stale_seconds:
+            return False
+        if meta.get("host") == self.meta["host"]:
+            try:
+                os.kill(int(meta.get("pid", 0)), 0)
+            except ProcessLookupError:
+                return False
+            except (PermissionError, ValueError, OverflowError):
+                return True
+        return True
+
+    @staticmethod
+    def describe(meta: Mapping[str, Any]) -> str:
+        since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(meta.get("started", 0))))
+        return f"pid {meta.get('pid')} on {meta.get('host')}, since {since}"
+
+    def _refuse(self, meta: Mapping[str, Any]) -> IngestLockedError:
+        return IngestLockedError(
+            f"another ingest is writing this index ({self.describe(meta)}); wait for it to finish. "
+            f"If that process is gone, its lock expires {self.stale_seconds:.0f} s after its last heartbeat."
+        )
+
+    def _write(self, started: float) -> None:
+        now = time.time()
+        self._collection().upsert(
+            ids=["ingest"], embeddings=[[0.0]], metadatas=[{**self.meta, "started": started, "heartbeat": now}]
+        )
+
+    def acquire(self) -> None:
+        current = self.holder()
+        if current is not None and current.get("nonce") != self.nonce and self._is_live(current):
+            raise self._refuse(current)
+        self.started = time.time()
+        self._write(self.started)
+        time.sleep(LOCK_SETTLE_SECONDS)
+        current = self.holder()
+        if current is None or current.get("nonce") != self.nonce:
+            raise self._refuse(current or self.meta)
+        self._thread = threading.Thread(target=self._beat, name="ingest-lock", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(LOCK_HEARTBEAT_SECONDS):
+            try:
+                current = self.holder()
+                if current is None or current.get("nonce") == self.nonce:
+                    self._write(self.started)
+            except Exception:  # a missed heartbeat must not kill the ingest; the next one retries
+                logger.warning("ingest lock heartbeat failed", exc_info=True)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        current = self.holder()
+        if current is not None and current.get("nonce") == self.nonce:
+            self._collection().delete(ids=["ingest"])
+
+    def __enter__(self) -> IngestLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

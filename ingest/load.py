@@ -7,8 +7,10 @@ extension; records inside a file (JSON Lines rows, registry cities) get their ow
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -17,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import InvalidInputError
+from assistant.models import web_url
 from ingest.clean import normalize_text, strip_boilerplate
 from ingest.metadata import find_dates, publication_date, source_url
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl", ".csv", ".tsv")
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl", ".csv", ".tsv"})
 MIN_TEXT_CHARS = 20
 
 
@@ -51,17 +54,85 @@ class LoadResult:
     errors: list[BadFileError]
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A path under an ingested folder that could not be looked at: what was indexed from it
+    (a file, or everything under a folder) must be kept, not removed as gone."""
+
+    path: Path
+    reason: str
+    is_dir: bool
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
 def iter_files(root: Path) -> Iterator[Path]:
     """Supported files under `root` (or `root` itself), sorted, skipping hidden files and folders."""
-    if root.is_file():
-        yield root
-        return
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield path
+    yield from scan_files(root)[0]
+
+
+def scan_files(root: Path) -> tuple[list[Path], list[Unreadable]]:
+    """Supported files under `root` and the paths that could not be read: unreadable folders,
+    broken symbolic links, symbolic-link loops. Folders reached through a symbolic link are
+    followed once (a link back to a folder already walked is a loop)."""
+    if not root.is_dir():
+        return [root], []
+    files: list[Path] = []
+    problems: list[Unreadable] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(folder: Path) -> None:
+        try:
+            info = folder.stat()
+        except OSError as exc:
+            problems.append(Unreadable(folder, _os_reason(exc), True))
+            return
+        if (info.st_dev, info.st_ino) in seen:
+            problems.append(Unreadable(folder, "is a symbolic link loop (a folder that contains itself)", True))
+            return
+        seen.add((info.st_dev, info.st_ino))
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Unreadable(folder, f"folder cannot be read ({_os_reason(exc)})", True))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symbolic links
+                is_file = not is_dir and entry.is_file()
+            except OSError as exc:
+                problems.append(Unreadable(path, _os_reason(exc), False))
+                continue
+            if is_dir:
+                walk(path)
+            elif is_file:
+                if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(path)
+            elif entry.is_symlink() and path.suffix.lower() in SUPPORTED_SUFFIXES | {""}:
+                problems.append(Unreadable(path, _broken_link_reason(path), False))
+
+    walk(root)
+    return files, problems
+
+
+def _broken_link_reason(path: Path) -> str:
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link loop"
+        return f"is a broken symbolic link (to {os.readlink(path)})"
+    return "is not a regular file"
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link loop"
+    return exc.strerror or str(exc)
 
 
 def document_id(path: Path, root: Path) -> str:
@@ -69,17 +140,20 @@ def document_id(path: Path, root: Path) -> str:
     return path.relative_to(base).with_suffix("").as_posix()
 
 
-def load_file(path: Path, root: Path) -> LoadResult:
-    """Read one file. Whole-file problems raise BadFileError; bad records are returned as errors."""
+def load_file(path: Path, root: Path, max_bytes: int | None = None) -> LoadResult:
+    """Read one file. Whole-file problems raise BadFileError; bad records are returned as errors.
+    A file over `max_bytes` is refused before it is read."""
     doc_id = document_id(path, root)
     suffix = path.suffix.lower()
+    if max_bytes is not None:
+        _check_size(path, max_bytes)
     if suffix == ".pdf":
         return LoadResult([_load_pdf(path, doc_id)], [])
     raw = _read_bytes(path)
     if suffix == ".jsonl":
         return _load_jsonl(path, _decode(path, raw))
     if suffix in (".csv", ".tsv"):
-        return LoadResult(_load_table(path, _decode(path, raw), doc_id), [])
+        return _load_table(path, _decode(path, raw), doc_id)
     text = _decode(path, raw)
     if suffix in (".html", ".htm"):
         doc = _load_html(path, text, doc_id)
@@ -92,6 +166,19 @@ def load_file(path: Path, root: Path) -> LoadResult:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BadFileError(str(path), f"cannot be read ({exc.strerror or exc})") from exc
+    if size > max_bytes:
+        raise BadFileError(
+            str(path),
+            f"is {size:,} bytes, over the limit of {max_bytes:,} (EXCHANGE_ASSISTANT_MAX_FILE_BYTES); "
+            "split it or raise the limit",
+        )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -153,7 +240,7 @@ def _load_html(path: Path, html: str, doc_id: str) -> LoadedDocument:
         title=title,
         text=normalize_text(text),
         source=str(path),
-        url=(meta.url if meta else None),
+        url=web_url(meta.url if meta else None),
         date=published or publication_date("", text),
         language=(meta.language if meta and meta.language else None),
     )
@@ -182,7 +269,7 @@ def _load_markdown(path: Path, text: str, doc_id: str) -> LoadedDocument:
         title=meta.get("title") or _markdown_title(text) or path.stem,
         text=plain,
         source=str(path),
-        url=meta.get("url") or meta.get("source") or source_url(plain),
+        url=web_url(meta.get("url") or meta.get("source")) or source_url(plain),
         date=_iso_or_none(meta.get("date")) or publication_date("", plain),
         language=meta.get("lang") or meta.get("language"),
     )
@@ -268,10 +355,11 @@ def _load_jsonl(path: Path, text: str) -> LoadResult:
                 doc_id=str(record["id"]),
                 title=str(record.get("title") or _first_line(body) or record["id"]),
                 text=body,
-                source=str(record.get("url") or f"{path}#{record['id']}"),
-                url=record.get("url"),
+                source=web_url(str(record.get("url") or "")) or f"{path}#{record['id']}",
+                url=web_url(str(record.get("url") or "")),
                 date=_iso_or_none(record.get("date")),
                 language=record.get("lang"),
+                extra={"line": str(lineno)},
             )
         )
     if not docs and not errors:
@@ -287,19 +375,38 @@ _PAIR_COLUMNS = [
 ]
 
 
-def _load_table(path: Path, text: str, doc_id: str) -> list[LoadedDocument]:
+_EXTRA = "extra"  # where the values of a row longer than the header go (csv restkey)
+
+
+def _load_table(path: Path, text: str, doc_id: str) -> LoadResult:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if not reader.fieldnames:
-        raise BadFileError(str(path), "has no header row")
-    columns = {name.strip().lower(): name for name in reader.fieldnames if name}
-    rows = list(reader)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter, restkey=_EXTRA)
+    try:
+        fieldnames = reader.fieldnames
+        if not fieldnames:
+            raise BadFileError(str(path), "has no header row")
+        columns = {name.strip().lower(): name for name in fieldnames if name}
+        rows: list[dict[str, str]] = []
+        errors: list[BadFileError] = []
+        for row in reader:
+            extra = row.get(_EXTRA)
+            if isinstance(extra, list):  # more fields than the header: reported, values kept as text
+                errors.append(BadFileError(
+                    f"{path}:{reader.line_num}",
+                    f"has {len(fieldnames) + len(extra)} fields but the header has {len(fieldnames)} "
+                    f"(the extra values are kept in the row's text as '{_EXTRA}')",
+                ))
+                row[_EXTRA] = "; ".join(v for v in extra if v)  # type: ignore[assignment]
+            row["\x00line"] = str(reader.line_num)
+            rows.append(row)
+    except csv.Error as exc:
+        raise BadFileError(f"{path}:{reader.line_num}", f"is not valid CSV ({exc})") from exc
     if not rows:
         raise BadFileError(str(path), "has a header but no rows")
     for pair in _PAIR_COLUMNS:
         if all(col in columns for col in pair):
-            return _registry_documents(path, doc_id, rows, [columns[c] for c in pair])
-    return _row_documents(path, doc_id, rows, reader.fieldnames)
+            return LoadResult(_registry_documents(path, doc_id, rows, [columns[c] for c in pair]), errors)
+    return LoadResult(_row_documents(path, doc_id, rows, [*fieldnames, _EXTRA]), errors)
 
 
 def _registry_documents(
@@ -360,7 +467,10 @@ def _row_documents(path: Path, doc_id: str, rows: list[dict[str, str]], fields: 
         name_key = next((k for k, _ in pairs if k.lower() in {"title", "name", "program", "programme"}), None)
         title = dict(pairs)[name_key] if name_key else pairs[0][1]
         text = "\n".join(f"{k}: {v}" for k, v in pairs)
-        docs.append(LoadedDocument(doc_id=f"{doc_id}/row-{index}", title=title, text=text, source=str(path)))
+        docs.append(LoadedDocument(
+            doc_id=f"{doc_id}/row-{index}", title=title, text=text, source=str(path),
+            extra={"line": row.get("\x00line", "")},
+        ))
     if not docs:
         raise BadFileError(str(path), "has no non-empty rows")
     return docs

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -24,7 +25,7 @@ from assistant.keyword_store import KeywordIndexStore
 from assistant.language import detect_language
 from assistant.store import ChunkStore, DocRecord, PreparedDocument, passage_for_embedding
 from ingest.chunk import split_document
-from ingest.load import BadFileError, LoadedDocument, iter_files, load_file
+from ingest.load import BadFileError, LoadedDocument, load_file, scan_files
 from ingest.metadata import date_as_int
 
 logger = logging.getLogger(__name__)
@@ -73,9 +74,12 @@ def run_ingest(
     rebuild: bool = False,
     progress: bool | None = None,
     keywords: KeywordIndexStore | None = None,
+    max_file_bytes: int | None = None,
 ) -> IngestStats:
     """Ingest every supported file under `paths` into `store`. Never raises for a bad file:
-    each one is counted in `failed` with its path and reason in `errors`.
+    each one is counted in `failed` with its path and reason in `errors`. A file over
+    `max_file_bytes` is such a bad file. Raises IngestLockedError while another ingest holds
+    the index's lock.
 
     Chunking comes from the store's spec (which the index records); `chunk_size` and
     `chunk_overlap`, if given, must agree with it. With `keywords`, the keyword index of the result
@@ -86,6 +90,19 @@ def run_ingest(
     ):
         if given is not None and given != spec_value:
             raise ValueError(f"{name}={given} differs from the store's index spec ({spec_value})")
+    with store.ingest_lock():  # a second ingest of the same index is refused, naming the holder
+        return _run_locked(paths, store, encoders, rebuild, progress, max_file_bytes, keywords)
+
+
+def _run_locked(
+    paths: Iterable[Path],
+    store: ChunkStore,
+    encoders: Mapping[str, Embeddings],
+    rebuild: bool,
+    progress: bool | None,
+    max_file_bytes: int | None,
+    keywords: KeywordIndexStore | None,
+) -> IngestStats:
     chunk_size, chunk_overlap = store.spec.chunk_size, store.spec.chunk_overlap
     started = time.perf_counter()
     stats = IngestStats()
@@ -101,15 +118,18 @@ def run_ingest(
             continue
         root_key = str(root.resolve())
         bar = _progress(_bar_name(root), show)
-        documents, failed_files = _load_root(root, stats, bar)
-        seen: set[str] = set()
+        documents, failed_files, unseen_dirs = _load_root(root, stats, max_file_bytes, bar)
+        seen: dict[str, str] = {}
         pending: list[tuple[LoadedDocument, str, DocRecord | None]] = []
         for doc in documents:
+            where = _where(doc)
             if doc.doc_id in seen:
                 stats.failed += 1
-                stats.errors.append(f"{doc.source}: duplicate document id '{doc.doc_id}' (skipped)")
+                stats.errors.append(
+                    f"{where}: duplicate document id '{doc.doc_id}', first seen at {seen[doc.doc_id]} (skipped)"
+                )
                 continue
-            seen.add(doc.doc_id)
+            seen[doc.doc_id] = where
             digest = content_hash(doc)
             previous = manifest.get(doc.doc_id)
             if previous is not None and previous.content_hash == digest:
@@ -124,6 +144,8 @@ def run_ingest(
         for doc_id, record in manifest.items():
             if record.root != root_key or doc_id in seen or record.file in failed_files:
                 continue
+            if any(record.file.startswith(folder) for folder in unseen_dirs):
+                continue  # under a folder that could not be read: not known to be gone
             if root.is_file() and record.file != str(root.resolve()):
                 continue
             store.delete_document(record)
@@ -138,10 +160,35 @@ def run_ingest(
     return stats
 
 
-def _load_root(root: Path, stats: IngestStats, bar: Any = None) -> tuple[list[LoadedDocument], set[str]]:
+def _where(doc: LoadedDocument) -> str:
+    """file:line of a record (JSON Lines, table row), else the document's file or source."""
+    file = doc.extra.get("file") or doc.source
+    line = doc.extra.get("line")
+    return f"{file}:{line}" if line else file
+
+
+def _path_keys(path: Path) -> set[str]:
+    """The forms a path has in the manifest (`file` is resolved; a broken link resolves elsewhere)."""
+    return {os.path.abspath(path), os.path.realpath(path)}
+
+
+def _load_root(
+    root: Path, stats: IngestStats, max_file_bytes: int | None, bar: Any = None
+) -> tuple[list[LoadedDocument], set[str], list[str]]:
+    """The documents under `root`, the files that failed (their indexed documents are kept) and
+    the folders that could not be read (everything indexed under them is kept)."""
     documents: list[LoadedDocument] = []
     failed_files: set[str] = set()
-    files = list(iter_files(root))
+    unseen_dirs: list[str] = []
+    files, unreadable = scan_files(root)
+    for problem in unreadable:
+        stats.failed += 1
+        stats.errors.append(str(problem))
+        logger.warning("unreadable path %s", problem)
+        if problem.is_dir:
+            unseen_dirs.extend(key.rstrip(os.sep) + os.sep for key in _path_keys(problem.path))
+        else:
+            failed_files |= _path_keys(problem.path)
     if bar is not None:
         bar.reset(total=len(files))
         bar.unit = "file"
@@ -150,23 +197,23 @@ def _load_root(root: Path, stats: IngestStats, bar: Any = None) -> tuple[list[Lo
         if bar is not None:
             bar.update(1)
         try:
-            result = load_file(path, root)
+            result = load_file(path, root, max_file_bytes)
         except BadFileError as exc:
             stats.failed += 1
             stats.errors.append(str(exc))
-            failed_files.add(str(path.resolve()))
+            failed_files |= _path_keys(path)
             logger.warning("bad file %s", exc)
             continue
         for error in result.errors:
             stats.failed += 1
             stats.errors.append(str(error))
         if result.errors:
-            failed_files.add(str(path.resolve()))  # keep what was indexed from its bad records
+            failed_files |= _path_keys(path)  # keep what was indexed from its bad records
         for doc in result.documents:
             doc.extra["file"] = str(path.resolve())
             doc.source = _relative_source(doc.source, path, root)
         documents.extend(result.documents)
-    return documents, failed_files
+    return documents, failed_files, unseen_dirs
 
 
 def _relative_source(source: str, path: Path, root: Path) -> str:
@@ -199,6 +246,11 @@ def _write_pending(
     batch: list[PreparedDocument] = []
     batch_chunks = 0
     for document in prepared:
+        if len(document.chunk_ids) > EMBED_BATCH_CHUNKS:
+            _flush(batch, store, encoders, stats, bar)
+            batch, batch_chunks = [], 0
+            _write_large(document, store, encoders, stats, bar)
+            continue
         batch.append(document)
         batch_chunks += len(document.chunk_ids)
         if batch_chunks >= EMBED_BATCH_CHUNKS:
@@ -280,6 +332,37 @@ def _flush(
             stats.updated += 1
         else:
             stats.added += 1
+
+
+def _write_large(
+    doc: PreparedDocument, store: ChunkStore, encoders: Mapping[str, Embeddings], stats: IngestStats,
+    bar: Any = None,
+) -> None:
+    """A document of many chunks, embedded and written EMBED_BATCH_CHUNKS at a time, its manifest
+    entry last: memory stays bounded, and after a kill the chunks already written with this
+    content hash are not embedded again."""
+    digest = doc.record.content_hash
+    for start in range(0, len(doc.chunk_ids), EMBED_BATCH_CHUNKS):
+        end = start + EMBED_BATCH_CHUNKS
+        ids = doc.chunk_ids[start:end]
+        done = store.chunks_with_hash(ids, digest)
+        todo = [i for i, cid in enumerate(ids) if cid not in done]
+        if not todo:
+            continue
+        texts = [doc.texts[start + i] for i in todo]
+        inputs = [passage_for_embedding(doc.record.title, text) for text in texts]
+        vectors = {name: encoder.embed_documents(inputs) for name, encoder in encoders.items()}
+        store.write_chunks(
+            [ids[i] for i in todo], texts, [doc.metadatas[start + i] for i in todo], vectors
+        )
+        stats.chunks_written += len(todo)
+        if bar is not None:
+            bar.update(len(ids))
+        logger.info("wrote doc_id=%s chunks=%s/%s", doc.record.doc_id, min(end, len(doc.chunk_ids)),
+                    len(doc.chunk_ids))
+    store.write_manifest([doc])
+    stats.updated += 1 if doc.previous_chunks > 0 else 0
+    stats.added += 0 if doc.previous_chunks > 0 else 1
 
 
 def _bar_name(root: Path) -> str:

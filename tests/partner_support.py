@@ -15,11 +15,23 @@ from assistant.api import create_app
 from assistant.chain import Assistant
 from assistant.db import build_engine
 from assistant.feedback import FeedbackStore
+from assistant.partners.access import AccessPolicy, ServiceToken
 from assistant.partners.store import Partner, PartnerStore
 
 PARTNER_ORIGIN = "https://www.twin-towns.example"
 ADMIN_TOKEN = "test-admin-token-123"
 TIANJIN = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
+SERVICE_TOKEN = "svc-backend-0123456789abcdef"
+SCOPED_TOKEN = "svc-programs-0123456789abcdef"
+SLOW_TOKEN = "svc-slow-0123456789abcdef"
+# Keyless requests are refused; service tokens (Authorization: Bearer) are the server-side way in.
+SERVICE_ACCESS = AccessPolicy(
+    tokens=(
+        ServiceToken("backend", SERVICE_TOKEN, (), 1000),
+        ServiceToken("programs-only", SCOPED_TOKEN, ("programs/*",), 1000),
+        ServiceToken("slow", SLOW_TOKEN, (), 1),
+    )
+)
 TIANJIN_DOC = "004_"  # the seeds in corpus/ have their file name as doc id: 004_9bc1640c6c35c08d
 
 
@@ -48,7 +60,9 @@ def build_stores(database: Path) -> tuple[PartnerStore, FeedbackStore]:
 
 
 @contextmanager
-def api_server(assistant: Assistant, database: Path, admin_token: str | None = ADMIN_TOKEN) -> Iterator[Api]:
+def api_server(
+    assistant: Assistant, database: Path, admin_token: str | None = ADMIN_TOKEN, access: AccessPolicy = SERVICE_ACCESS
+) -> Iterator[Api]:
     """The app as `serve` builds it, on a free loopback port; the demo partner is allowed from
     the server's own origin (127.0.0.1 and localhost)."""
     partners, feedback = build_stores(database)
@@ -61,6 +75,7 @@ def api_server(assistant: Assistant, database: Path, admin_token: str | None = A
             feedback=feedback,
             demo_origins=origins,
             admin_token=admin_token,
+            access=access,
         )
 
     with live_server(make_app) as url:

@@ -15,7 +15,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.api.limits import BODY_TIMEOUT_SECONDS, MAX_BODY_BYTES, BodyLimitMiddleware
 from assistant.api.metrics import install_metrics
 from assistant.api.schemas import AskRequest, ErrorBody, Readiness
 from assistant.chain import Assistant, StreamEvent
@@ -27,9 +29,9 @@ from assistant.errors import (
     InvalidInputError,
     ModelFileError,
 )
-from assistant.log import request_id
+from assistant.log import log_question, request_id
 from assistant.models import Answer
-from assistant.partners.guard import ApiError, AskPartner, scoped_filters
+from assistant.partners.guard import ApiError, AskPartner, Caller, scoped_filters
 from assistant.sources import public_answer
 
 if TYPE_CHECKING:
@@ -38,11 +40,15 @@ if TYPE_CHECKING:
 
     from assistant.feedback import FeedbackStore
     from assistant.models import Filters
-    from assistant.partners.store import Partner, PartnerStore
+    from assistant.partners.access import AccessPolicy
+    from assistant.partners.store import PartnerStore
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large", 415: "unsupported_media_type",
+}
 _STATUS = {
     InvalidInputError: 422,
     IndexNotBuiltError: 503,
@@ -74,10 +80,14 @@ def create_app(
     feedback: FeedbackStore | None = None,
     demo_origins: list[str] | None = None,
     admin_token: SecretStr | str | None = None,
+    access: AccessPolicy | None = None,
+    body_timeout_seconds: float = BODY_TIMEOUT_SECONDS,
 ) -> FastAPI:
     """With `assistant` (tests) it is used as is; otherwise the lifespan builds one from settings
     (or from `assistant_factory`). With `slack_app` (a `slack_bolt.App`), Slack's HTTP events,
-    interactivity and slash commands are served at POST /slack/events."""
+    interactivity and slash commands are served at POST /slack/events. `access` (service tokens,
+    anonymous opt-in) defaults to refusing every request without a partner key; when the
+    lifespan builds from settings it comes from the settings."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,8 +100,9 @@ def create_app(
                 from assistant.settings import get_settings
 
                 settings = get_settings()
-                configure_logging(settings.log_level, settings.log_json)
+                configure_logging(settings.log_level, settings.log_json, settings.log_questions)
                 app.state.assistant = build_assistant(settings)
+                app.state.access = settings.access_policy()
                 if partners is None:
                     from assistant.components import build_sql_stores
                     from assistant.web.routes import set_web_state
@@ -115,12 +126,12 @@ def create_app(
     if assistant is not None:
         app.state.assistant = assistant
 
-    _install_middleware(app)
+    _install_middleware(app, body_timeout_seconds)
     install_metrics(app)  # added after the other middleware, so it is outermost
     _install_error_handlers(app)
     from assistant.web.routes import install_web
 
-    install_web(app, partners, feedback, demo_origins, admin_token)  # widget, demo, feedback, partners
+    install_web(app, partners, feedback, demo_origins, admin_token, access)  # widget, demo, feedback, partners
 
     @app.post(
         "/v1/ask",
@@ -165,8 +176,9 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["ops"])
-    async def readyz(assistant: AssistantDep) -> Response:
-        """Readiness: the index exists and matches the settings; counts, encoders and generator."""
+    async def readyz(request: Request, assistant: AssistantDep) -> Response:
+        """Readiness: the index exists and matches the settings; counts, encoders and generator;
+        with Slack mounted, `slack` is `ok`, `connecting` or `degraded` (the API still answers)."""
         store = assistant.retriever.store
         docs, chunks = await run_in_threadpool(store.counts)
         ready, detail = True, None
@@ -178,9 +190,12 @@ def create_app(
         warming = getattr(app.state, "warming", None)
         if ready and warming is not None and not warming.is_set():
             ready, status, detail = False, "warming", "loading and warming the models"
+        slack = getattr(request.app.state, "slack", None)
         body = Readiness(
             ready=ready, status=status, documents=docs, chunks=chunks, embedders=store.encoder_names,
             generator=assistant.generator.name, index_version=store.version(), detail=detail,
+            slack=slack.status.state if slack is not None else None,
+            slack_detail=slack.status.detail if slack is not None else None,
         )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
@@ -192,7 +207,12 @@ def create_app(
 def _mount_slack(app: FastAPI, slack_app: SlackApp) -> None:
     from slack_bolt.adapter.fastapi import SlackRequestHandler
 
+    from assistant.slack.health import SlackConnection
+
     handler = SlackRequestHandler(slack_app)
+    connection = SlackConnection(slack_app.client)
+    app.state.slack = connection
+    connection.start()
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
@@ -226,8 +246,9 @@ def start_warming(app: FastAPI) -> None:
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
 
-def _checked_filters(body: AskRequest, assistant: Assistant, partner: Partner | None) -> Filters | None:
+def _checked_filters(body: AskRequest, assistant: Assistant, partner: Caller) -> Filters | None:
     """422 `question_too_long` before any work; the filters narrowed to the partner's sources."""
+    log_question(logger, body.question, "api")
     limit = assistant.limits.max_question_chars
     if len(body.question.strip()) > limit:
         raise ApiError(422, "question_too_long",
@@ -274,21 +295,15 @@ async def _sse(first: StreamEvent | None, events: Iterator[StreamEvent]) -> Asyn
         yield _sse_message("error", {"error_code": "internal_error", "detail": "The assistant ran into a problem."})
 
 
-def _install_middleware(app: FastAPI) -> None:
+def _install_middleware(app: FastAPI, body_timeout_seconds: float) -> None:
+    # innermost: its 413/408 answers get the request id, metrics and partner CORS headers
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, timeout_seconds=body_timeout_seconds)
+
     @app.middleware("http")
     async def limits_and_request_id(request: Request, call_next: Callable[[Request], Any]) -> Response:
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
         token = request_id.set(rid)
         try:
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-                return JSONResponse(
-                    {
-                        "error_code": "body_too_large",
-                        "detail": f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}",
-                    },
-                    status_code=413,
-                )
             try:
                 response: Response = await call_next(request)
             except Exception:
@@ -312,6 +327,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         if status >= 500:
             logger.error("request failed code=%s detail=%s", exc.code, exc)
         return JSONResponse({"error_code": exc.code, "detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own refusals (unknown route, wrong method, an unparsable body) in the API's
+        # error shape; a body FastAPI cannot parse (e.g. JSON nested too deeply) is bad input.
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            return JSONResponse(
+                {"error_code": "invalid_input", "detail": "body: not valid JSON (unreadable or nested too deeply)"},
+                status_code=422,
+            )
+        return JSONResponse(
+            {"error_code": _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}"), "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

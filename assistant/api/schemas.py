@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from assistant.models import Filters, Turn
+from assistant.models import Filters, Text, Turn
 
 
 class AskRequest(BaseModel):
-    question: str = Field(
+    question: Text = Field(
         description="The question, in any language.", examples=["Which cities is Nancy twinned with?"]
     )
     history: list[Turn] = Field(default_factory=list, description="Earlier turns of this conversation, oldest first.")
@@ -29,3 +29,5 @@ class Readiness(BaseModel):
     generator: str
     index_version: int
     detail: str | None = None
+    slack: str | None = Field(None, description="ok, connecting or degraded; null when Slack is not configured.")
+    slack_detail: str | None = None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, SecretStr
 from starlette.concurrency import run_in_threadpool
 
+from assistant.models import Text
 from assistant.partners.guard import ApiError
 from assistant.partners.store import (
     DEFAULT_RPM,
@@ -21,17 +22,20 @@ from assistant.partners.store import (
 
 
 class PartnerCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=64, examples=["nancy-twin-towns"])
-    origins: list[str] = Field(
+    """Every stored field is bounded."""
+
+    name: Text = Field(min_length=1, max_length=64, examples=["nancy-twin-towns"])
+    origins: list[Annotated[Text, Field(max_length=300)]] = Field(
         min_length=1,
+        max_length=50,
         description="Exact origins, scheme://host[:port].",
         examples=[["https://www.example.org"]],
     )
-    sources: list[str] = Field(
-        default_factory=list, description="Glob patterns on document id or source; [] = all."
+    sources: list[Annotated[Text, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=100, description="Glob patterns on document id or source; [] = all."
     )
     rpm: int = Field(DEFAULT_RPM, ge=1, le=MAX_RPM, description="Requests per minute.")
-    greeting: str | None = Field(None, max_length=500)
+    greeting: Text | None = Field(None, max_length=500)
 
 
 def require_admin(request: Request) -> None:

@@ -7,15 +7,21 @@ client can send any Origin. The server refuses requests whose Origin is not allo
 (403 `origin_not_allowed`), and the CORS headers only decide whether a *browser* lets the page
 read the response. Preflights are therefore answered for any origin that asks for X-Partner-Key,
 and refusals carry CORS headers too, so that the widget on a page that is not allowed can read
-the refusal and say so instead of reporting a network failure."""
+the refusal and say so instead of reporting a network failure.
+
+What the Origin check protects: a partner's key used by a browser on another site. What it
+does not: a script that copies the public key and sends any Origin; the partner's rate limit
+and source scope are what bound it. Requests without X-Partner-Key need a service token or the
+anonymous opt-in (see access.py): dropping the header never bypasses scope or limits."""
 
 from __future__ import annotations
 
 import fnmatch
 import glob
 import logging
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -23,6 +29,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.models import Filters
+from assistant.partners.access import AccessPolicy
 from assistant.partners.ratelimit import SlidingWindowLimiter
 from assistant.partners.store import Partner, PartnerStore
 
@@ -52,10 +59,22 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
-def install_partner_guard(app: FastAPI) -> None:
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling a guarded route: a partner (widget), a service token, or anonymous."""
+
+    kind: Literal["partner", "token", "anonymous"]
+    name: str
+    sources: tuple[str, ...] | list[str] = ()
+    partner: Partner | None = None
+
+
+def install_partner_guard(app: FastAPI, access: AccessPolicy | None = None) -> None:
     """Add the rate limiter, the CORS middleware and the ApiError handler. The guard finds the
-    PartnerStore in `app.state.partners` (None: every partner key is refused)."""
+    PartnerStore in `app.state.partners` (None: every partner key is refused) and the service
+    tokens / anonymous opt-in in `app.state.access` (default: keyless requests are refused)."""
     app.state.partner_limiter = SlidingWindowLimiter(window_seconds=60.0)
+    app.state.access = access or AccessPolicy()
     app.add_middleware(PartnerCORSMiddleware)
 
     @app.exception_handler(ApiError)
@@ -72,15 +91,52 @@ def _refuse(status: int, code: str, detail: str, partner: str = "-", origin: str
     return ApiError(status, code, detail)
 
 
-def partner_guard(bucket: str) -> Callable[[Request], Partner | None]:
-    """A dependency for a guarded route: None without X-Partner-Key (server-to-server use, as
-    before); otherwise the partner, or an ApiError. `bucket` names the rate-limit window
-    ("ask" or "feedback"), so feedback clicks do not use up a partner's questions."""
+def _rate_limit(request: Request, key: str, rpm: int, who: str) -> None:
+    limiter: SlidingWindowLimiter = request.app.state.partner_limiter
+    wait = limiter.hit(key, rpm)
+    if wait is not None:
+        logger.info("rate limited caller=%s bucket=%s rpm=%s", who, key.split(":", 1)[0], rpm)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"more than {rpm} requests per minute; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+            extra={"retry_after": wait},
+        )
 
-    def guard(request: Request) -> Partner | None:
+
+def _keyless_caller(request: Request, bucket: str) -> Caller:
+    """A request without X-Partner-Key: a service token, the anonymous opt-in, or a 401."""
+    access: AccessPolicy = getattr(request.app.state, "access", None) or AccessPolicy()
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, presented = authorization.partition(" ")
+        token = access.find_token(presented.strip()) if scheme.lower() == "bearer" and presented.strip() else None
+        if token is None:
+            raise _refuse(401, "invalid_token", "Authorization: unknown service token (expected Bearer <token>)")
+        _rate_limit(request, f"{bucket}:token:{token.name}", token.rpm, f"token:{token.name}")
+        return Caller("token", token.name, token.sources)
+    if not access.anonymous:
+        raise _refuse(
+            401,
+            "authentication_required",
+            f"send {PARTNER_HEADER} (the widget) or Authorization: Bearer <service token>; "
+            "anonymous access is off on this server (EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS)",
+        )
+    client = request.client.host if request.client else "-"
+    _rate_limit(request, f"{bucket}:anon:{client}", access.anonymous_rpm, "anonymous")
+    return Caller("anonymous", "")
+
+
+def partner_guard(bucket: str) -> Callable[[Request], Caller]:
+    """A dependency for a guarded route: the caller (partner, service token or anonymous), or an
+    ApiError. `bucket` names the rate-limit window ("ask", "feedback" or "config"), so feedback
+    clicks do not use up a caller's questions."""
+
+    def guard(request: Request) -> Caller:
         key = request.headers.get(PARTNER_HEADER)
         if key is None:
-            return None
+            return _keyless_caller(request, bucket)
         origin = request.headers.get("origin")
         store: PartnerStore | None = getattr(request.app.state, "partners", None)
         partner = store.get_by_key(key.strip()) if store is not None else None
@@ -110,47 +166,43 @@ def partner_guard(bucket: str) -> Callable[[Request], Partner | None]:
                 partner.name,
                 origin,
             )
-        limiter: SlidingWindowLimiter = request.app.state.partner_limiter
-        wait = limiter.hit(f"{bucket}:{partner.id}", partner.rpm)
-        if wait is not None:
-            logger.info("partner rate limited partner=%s bucket=%s rpm=%s", partner.name, bucket, partner.rpm)
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"more than {partner.rpm} requests per minute; retry in {wait} s",
-                headers={"Retry-After": str(wait)},
-                extra={"retry_after": wait},
-            )
-        return partner
+        _rate_limit(request, f"{bucket}:{partner.id}", partner.rpm, f"partner:{partner.name}")
+        return Caller("partner", partner.name, partner.sources, partner)
 
     guard.__name__ = f"partner_guard_{bucket}"
     return guard
 
 
-AskPartner = Annotated[Partner | None, Depends(partner_guard("ask"))]
-FeedbackPartner = Annotated[Partner | None, Depends(partner_guard("feedback"))]
-ConfigPartner = Annotated[Partner | None, Depends(partner_guard("config"))]
+AskPartner = Annotated[Caller, Depends(partner_guard("ask"))]
+FeedbackPartner = Annotated[Caller, Depends(partner_guard("feedback"))]
+ConfigPartner = Annotated[Caller, Depends(partner_guard("config"))]
 
 
 class _DocRecord(Protocol):
     source: str
 
 
+class _Scoped(Protocol):
+    @property
+    def sources(self) -> Sequence[str]: ...
+
+
 def scoped_filters(
-    partner: Partner | None, requested: Filters | None, manifest: Callable[[], Mapping[str, _DocRecord]]
+    partner: _Scoped | None, requested: Filters | None, manifest: Callable[[], Mapping[str, _DocRecord]]
 ) -> Filters | None:
     """The filters to retrieve with: the request's, narrowed to the partner's sources. A partner
     can never widen its scope. Globs cannot be intersected as globs, so when both sides name
     sources the intersection is resolved to the exact documents of the index (`manifest`)."""
     if partner is None or not partner.sources:
         return requested
+    scope = list(partner.sources)
     base = requested or Filters()
     if not base.sources:
-        return base.model_copy(update={"sources": list(partner.sources)})
+        return base.model_copy(update={"sources": scope})
     docs = [
         doc_id
         for doc_id, record in manifest().items()
-        if _matches(doc_id, record.source, partner.sources) and _matches(doc_id, record.source, base.sources)
+        if _matches(doc_id, record.source, scope) and _matches(doc_id, record.source, base.sources)
     ]
     return base.model_copy(update={"sources": [glob.escape(d) for d in sorted(docs)] or [MATCH_NOTHING]})
 

@@ -37,7 +37,8 @@ def create_slack_app(
 ) -> App:
     """A Bolt app answering with `assistant`. `signing_secret` verifies HTTP requests (Socket
     Mode needs none); `api_url` is the Web API base URL (Slack's, or a local fake in tests).
-    Bolt calls auth.test here, so a wrong token fails at startup."""
+    No call to Slack is made here: `auth.test` runs on the first event (and, under `serve`, in
+    the background through SlackConnection), so the API starts while Slack is unreachable."""
     client = client or WebClient(token=token, base_url=api_url.rstrip("/") + "/")
     app = App(
         client=client,
@@ -46,6 +47,7 @@ def create_slack_app(
         signing_secret=signing_secret or "",
         name="exchange-assistant",
         process_before_response=False,  # ack at once; the answer runs in Bolt's listener threads
+        token_verification_enabled=False,
     )
     answerer = SlackAnswerer(
         assistant, feedback, PostedAnswers(feedback.engine), dict(channel_scopes or {}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.models import Answer, Source
+from assistant.models import Answer, Source, web_url
 from assistant.sources import display_title, passages, quoted_in
 
 SECTION_LIMIT = 3000  # characters of text in a section block or a context element
@@ -45,9 +45,20 @@ def unescape(text: str) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """`<url|label>`; characters that would end the link are percent-encoded in the URL."""
-    safe_url = url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    """`<url|label>` for an http(s) URL (characters that would end the link are percent-encoded);
+    any other scheme (javascript:, data:, slack:, …) is not a link: the label as plain text."""
+    checked = web_url(url)
+    if checked is None:
+        return escape(label)
+    safe_url = checked.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def visible_link(url: str, label: str) -> str:
+    """A link written inside a document or an answer: never a masked link (its text could say
+    "the official portal" and point anywhere); the label as plain text with the URL visible."""
+    shown = escape(label)
+    return f"{shown} ({escape(url)})" if url and url != label else shown
 
 
 _CODE = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
@@ -71,7 +82,7 @@ def _convert_prose(text: str) -> str:
     links: list[str] = []
 
     def keep_link(match: re.Match[str]) -> str:
-        links.append(link(match.group(2), match.group(1)))
+        links.append(visible_link(match.group(2), match.group(1)))
         return f"\x02{len(links) - 1}\x02"
 
     text = _LINK.sub(keep_link, text)
@@ -141,9 +152,11 @@ def truncate(text: str, limit: int) -> str:
 
 
 def source_line(source: Source) -> str:
-    """`[n] <url|title> · date`, or `[n] title (doc id) · date` when the source has no URL."""
+    """`[n] <url|title> · date` (the index's own source URL, http(s) only), or `[n] title · date`
+    (the doc id only when there is no title) when the source has no such URL."""
     title = display_title(source)
-    label = link(source.url, title) if source.url else escape(title)
+    url = web_url(source.url)
+    label = link(url, title) if url else escape(title)
     date = f" · {escape(source.date)}" if source.date else ""
     return truncate(f"[{source.n}] {label}{date}", SECTION_LIMIT)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from assistant.feedback import FeedbackStore
+from assistant.models import Text, encodable_text
+from assistant.partners.access import AccessPolicy
 from assistant.partners.guard import ApiError, ConfigPartner, FeedbackPartner, install_partner_guard
 from assistant.partners.shared_limit import LayeredLimiter, SqlWindowLimiter
 from assistant.partners.store import PartnerNotFoundError, PartnerStore
@@ -27,13 +30,30 @@ WIDGET_MAX_AGE = 300  # partners pick up a new widget within minutes
 router = APIRouter()
 
 
+MAX_CITATIONS_JSON = 16_000  # characters of the stored citations column
+
+
 class FeedbackRequest(BaseModel):
+    """Every stored field is bounded (the body itself is at most 64 KiB)."""
+
     rating: Literal["up", "down"]
-    question: str = Field(min_length=1, max_length=8000)
-    answer: str = Field(max_length=20000)
+    question: Text = Field(min_length=1, max_length=8000)
+    answer: Text = Field(max_length=20000)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
-    session_id: str = Field("", max_length=128)
+    session_id: Text = Field("", max_length=128)
     refused: bool = False
+
+    @field_validator("citations")
+    @classmethod
+    def _bounded_citations(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        try:
+            size = len(json.dumps(value, ensure_ascii=False))
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise ValueError("not storable as JSON") from exc
+        if size > MAX_CITATIONS_JSON:
+            raise ValueError(f"{size} characters as JSON; the limit is {MAX_CITATIONS_JSON}")
+        encodable_text(json.dumps(value, ensure_ascii=False))
+        return value
 
 
 def install_web(
@@ -42,11 +62,12 @@ def install_web(
     feedback: FeedbackStore | None,
     demo_origins: list[str] | None,
     admin_token: SecretStr | str | None,
+    access: AccessPolicy | None = None,
 ) -> None:
     """Add the widget, demo, feedback and partner-admin routes and the partner guard to `app`."""
     from assistant.partners.admin_api import router as admin_router
 
-    install_partner_guard(app)
+    install_partner_guard(app, access)
     set_web_state(app, partners, feedback, demo_origins, admin_token)
     app.include_router(router)
     app.include_router(admin_router)
@@ -114,27 +135,28 @@ async def widget_config(partner: ConfigPartner) -> WidgetConfig:
     """What the widget shows for the partner of `X-Partner-Key` (checked like /v1/ask: key,
     origin, rate limit): the greeting set with `partners create --greeting` or the admin API.
     A `data-greeting` attribute on the page takes precedence."""
-    if partner is None:
+    if partner.partner is None:
         raise ApiError(400, "partner_key_required", "X-Partner-Key header: required for the widget configuration")
-    return WidgetConfig(partner=partner.name, greeting=partner.greeting)
+    return WidgetConfig(partner=partner.name, greeting=partner.partner.greeting)
 
 
 @router.post("/v1/feedback", status_code=201, tags=["feedback"])
 async def post_feedback(body: FeedbackRequest, request: Request, partner: FeedbackPartner) -> dict[str, Any]:
     """Store a 👍/👎 on an answer (the widget sends it with X-Partner-Key; channel "widget",
-    conversation = session_id). Without X-Partner-Key it is recorded as channel "api"."""
+    conversation = session_id). With a service token or anonymous access it is recorded as
+    channel "api" (partner = the token's name)."""
     store: FeedbackStore | None = getattr(request.app.state, "feedback", None)
     if store is None:
         raise ApiError(503, "feedback_disabled", "no feedback store is configured on this server")
     feedback_id = await run_in_threadpool(
         lambda: store.add(
-            channel="widget" if partner else "api",
+            channel="widget" if partner.kind == "partner" else "api",
             rating=body.rating,
             question=body.question,
             answer=body.answer,
             citations=body.citations,
             refused=body.refused,
-            partner=partner.name if partner else "",
+            partner=partner.name,
             conversation=body.session_id,
         )
     )

@@ -13,14 +13,17 @@ from live_server import live_server
 
 from assistant.api import create_app
 from assistant.chain import Assistant
+from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings
+
+OPEN = AccessPolicy(anonymous=True)  # these tests call the API as a server-side client would
 
 QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
 
 
 @pytest.fixture(scope="module")
 def server(assistant: Assistant):  # type: ignore[no-untyped-def]
-    with live_server(lambda _url: create_app(assistant=assistant)) as url:
+    with live_server(lambda _url: create_app(assistant=assistant, access=OPEN)) as url:
         yield url
 
 
@@ -122,7 +125,7 @@ def test_index_never_built_gives_503_saying_to_run_ingest(tmp_path: Path, encode
     settings: Settings = make_settings(tmp_path / "empty")
     client = chromadb.PersistentClient(path=str(settings.chroma_path))
     empty = assistant_with(settings, client, encoders)
-    with live_server(lambda _url: create_app(assistant=empty)) as url:
+    with live_server(lambda _url: create_app(assistant=empty, access=OPEN)) as url:
         response = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=30)
         assert response.status_code == 503
         assert response.json()["error_code"] == "index_not_built"

@@ -11,8 +11,11 @@ from fastapi.testclient import TestClient
 
 from assistant.api import create_app
 from assistant.log import configure_logging
+from assistant.partners.access import AccessPolicy
 
 QUESTION = "Which cities is Nancy twinned with? zebra-marker-7731"
+
+OPEN = AccessPolicy(anonymous=True)
 
 
 @pytest.fixture
@@ -27,7 +30,7 @@ def test_one_request_logs_parseable_json_with_its_request_id_and_no_question(
     assistant, json_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging("INFO", json_lines=True)
-    client = TestClient(create_app(assistant=assistant))
+    client = TestClient(create_app(assistant=assistant, access=OPEN))
     response = client.post("/v1/ask", json={"question": QUESTION}, headers={"X-Request-ID": "req-abc-123"})
     assert response.status_code == 200
     assert response.headers["X-Request-ID"] == "req-abc-123"

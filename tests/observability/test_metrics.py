@@ -6,6 +6,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from assistant.api import create_app
+from assistant.partners.access import AccessPolicy
+
+OPEN = AccessPolicy(anonymous=True)
 
 
 def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -20,7 +23,7 @@ def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]]
 
 
 def test_metrics_count_answers_errors_and_routes_by_template(assistant) -> None:
-    client = TestClient(create_app(assistant=assistant))
+    client = TestClient(create_app(assistant=assistant, access=OPEN))
     assert client.post("/v1/ask", json={"question": "Which cities is Nancy twinned with?"}).status_code == 200
     assert client.post("/v1/ask", json={"question": "   "}).status_code == 422
     question = {"question": "Which cities is Nancy twinned with?"}
@@ -50,7 +53,7 @@ def test_metrics_count_answers_errors_and_routes_by_template(assistant) -> None:
 
 
 def test_metrics_count_refusals(assistant) -> None:
-    client = TestClient(create_app(assistant=assistant))
+    client = TestClient(create_app(assistant=assistant, access=OPEN))
     question = "What is the boiling point of liquid nitrogen in kelvin?"
     answer = client.post("/v1/ask", json={"question": question}).json()
     assert answer["refused"], answer["answer"]
@@ -59,7 +62,7 @@ def test_metrics_count_refusals(assistant) -> None:
 
 
 def test_each_app_has_its_own_metrics(assistant) -> None:
-    first, second = TestClient(create_app(assistant=assistant)), TestClient(create_app(assistant=assistant))
+    first, second = TestClient(create_app(assistant=assistant, access=OPEN)), TestClient(create_app(assistant=assistant, access=OPEN))
     first.get("/healthz")
     first.get("/healthz")
     labels = (("method", "GET"), ("route", "/healthz"), ("status", "200"))
@@ -69,7 +72,7 @@ def test_each_app_has_its_own_metrics(assistant) -> None:
 
 
 def test_body_too_large_is_counted_as_an_error(assistant) -> None:
-    client = TestClient(create_app(assistant=assistant))
+    client = TestClient(create_app(assistant=assistant, access=OPEN))
     body = b"{" + b" " * (70 * 1024) + b"}"
     response = client.post("/v1/ask", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413

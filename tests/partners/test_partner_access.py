@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from partner_support import PARTNER_ORIGIN, TIANJIN, TIANJIN_DOC, Api, api_server
+from partner_support import PARTNER_ORIGIN, SERVICE_TOKEN, TIANJIN, TIANJIN_DOC, Api, api_server
 
 from assistant.chain import Assistant
 
@@ -152,8 +152,8 @@ def test_partner_cannot_widen_its_scope_with_request_filters(api: Api) -> None:
     assert not any(d.startswith(TIANJIN_DOC) for d in doc_ids(answer))
 
 
-def test_requests_without_partner_key_work_as_before(api: Api) -> None:
-    response = ask(api, None, origin=None)
+def test_server_side_requests_with_a_service_token_work_without_cors(api: Api) -> None:
+    response = ask(api, None, origin=None, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
     assert response.status_code == 200
     assert any(d.startswith(TIANJIN_DOC) for d in doc_ids(response.json()))
     assert "access-control-allow-origin" not in response.headers
@@ -258,8 +258,11 @@ def test_widget_config_gives_the_partners_greeting_to_its_own_origin_only(api: A
     assert other.status_code == 403
     assert "greeting" not in other.json()
     missing = httpx.get(url)
-    assert missing.status_code == 400
-    assert "X-Partner-Key" in missing.json()["detail"]
+    assert missing.status_code == 401
+    assert missing.json()["error_code"] == "authentication_required"
+    server_side = httpx.get(url, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    assert server_side.status_code == 400
+    assert "X-Partner-Key" in server_side.json()["detail"]
     plain = api.partner()
     default = httpx.get(url, headers={"X-Partner-Key": plain.key, "Origin": PARTNER_ORIGIN})
     assert default.json()["greeting"] is None

@@ -115,7 +115,7 @@ class FakeSlack:
             case _:
                 return {"ok": True}
 
-    def start(self) -> None:
+    def start(self, port: int = 0) -> None:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -152,7 +152,7 @@ class FakeSlack:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
