@@ -284,9 +284,12 @@ def refusal_scores(refused: Sequence[bool], answerable: Sequence[bool]) -> dict[
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (numpy's default), q in [0, 100]; 0.0 for no values."""
+    """The q-th percentile (0-100) with linear interpolation between closest ranks (numpy's
+    default). NaN for no values (the one implementation: reports and benchmarks share it)."""
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile q must be within 0..100, got {q}")
     if not values:
-        return 0.0
+        return float("nan")
     ordered = sorted(values)
     pos = (len(ordered) - 1) * q / 100
     low = math.floor(pos)
@@ -295,6 +298,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def latency_summary(values: Sequence[float]) -> dict[str, float]:
+    """p50, p95 and max in ms for reports; zeros when nothing was timed (JSON has no NaN)."""
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
     return {
         "p50": round(percentile(values, 50), 1),
         "p95": round(percentile(values, 95), 1),

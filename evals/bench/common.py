@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from evals.metrics import percentile
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATASETS = REPO_ROOT / "evals" / "datasets"
 PACKAGES = (
@@ -44,20 +46,6 @@ def default_data_root() -> Path:
 
 
 # --- statistics ---------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation between closest ranks (numpy's
-    default). NaN for no values."""
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile q must be within 0..100, got {q}")
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def latency_summary(ms: Sequence[float]) -> dict[str, float]:

@@ -17,15 +17,14 @@ from assistant.api import create_app
 from assistant.chain import Assistant, StreamEvent
 from assistant.components import build_assistant
 from assistant.models import Answer, Source
+from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings
 from assistant.sources import public_source
 
 QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
 
 
-@pytest.fixture(autouse=True)
-def _anonymous(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS", "true")  # these calls carry no key
+OPEN = AccessPolicy(anonymous=True)  # these calls carry no key, as a server-side client's would
 
 
 class GatedGenerator:
@@ -51,7 +50,7 @@ def test_readyz_says_warming_until_every_model_is_loaded_then_ready(shared_index
     cold = build_assistant(shared_index, client=chroma_client)  # its own encoders: nothing loaded yet
     gated = GatedGenerator(cold.generator)
     cold.generator = gated  # type: ignore[assignment]
-    with live_server(lambda _url: create_app(assistant=cold)) as url:
+    with live_server(lambda _url: create_app(assistant=cold, access=OPEN)) as url:
         status, body = readiness(url)
         assert (status, body["ready"], body["status"]) == (503, False, "warming")
         assert "warming" in body["detail"]
@@ -70,7 +69,7 @@ def test_readyz_says_warming_until_every_model_is_loaded_then_ready(shared_index
 
 
 def test_citations_name_the_path_relative_to_the_ingested_folder(assistant: Assistant) -> None:
-    with live_server(lambda _url: create_app(assistant=assistant)) as url:
+    with live_server(lambda _url: create_app(assistant=assistant, access=OPEN)) as url:
         body = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=120).json()
     sources = [c["source"] for c in body["citations"]]
     assert "004_9bc1640c6c35c08d.txt" in sources
@@ -104,7 +103,7 @@ class LegacyAssistant:
 
 def test_an_index_built_before_still_gets_relative_sources_from_the_api(assistant: Assistant) -> None:
     legacy = LegacyAssistant(assistant)
-    with live_server(lambda _url: create_app(assistant=legacy)) as url:  # type: ignore[arg-type]
+    with live_server(lambda _url: create_app(assistant=legacy, access=OPEN)) as url:  # type: ignore[arg-type]
         asked = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60).json()
         streamed = httpx.post(f"{url}/v1/ask/stream", json={"question": QUESTION}, timeout=60).text
     assert asked["citations"][0]["source"] == "004_9bc1640c6c35c08d.txt"

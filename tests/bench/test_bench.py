@@ -144,10 +144,12 @@ def test_load_against_two_running_servers_counts_every_answer_once(assistant: An
     from live_server import live_server
 
     from assistant.api import create_app
+    from assistant.partners.access import AccessPolicy
     from evals.bench.load_bench import measure
 
-    with live_server(lambda url: create_app(assistant=assistant)) as first, live_server(
-        lambda url: create_app(assistant=assistant)
+    open_access = AccessPolicy(anonymous=True)  # the load test calls /v1/ask without a key
+    with live_server(lambda url: create_app(assistant=assistant, access=open_access)) as first, live_server(
+        lambda url: create_app(assistant=assistant, access=open_access)
     ) as second:
         [row] = measure([first, second], [2], 4)
     assert row["targets"] == 2
