@@ -284,10 +284,21 @@ def standalone_query(question: str, history: list[Turn]) -> str:
 
 
 def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
-    """A first sentence that is only a yes/no word ("Yes.", "Non.") leads the answer."""
-    if sentences and sentences[0].text.strip().rstrip(",").lower() in _LEADS:
-        sentences[0].markers = []
-        return sentences[0]
+    """The yes/no word that leads the answer: a first sentence that is only "Yes." / "Non.", or
+    the "Yes," opening a sentence (split off, so the support check sees only the fact)."""
+    if not sentences:
+        return None
+    first = sentences[0]
+    if first.text.strip().rstrip(",").lower() in _LEADS:
+        first.markers = []
+        return first
+    word, _, rest = first.text.partition(",")
+    if word.strip().lower() in _LEADS and rest.strip():
+        rest = rest.strip()
+        first.text = rest[0].upper() + rest[1:]
+        lead = CitedSentence(word.strip(), [], ".")
+        sentences.insert(0, lead)
+        return lead
     return None
 
 

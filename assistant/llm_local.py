@@ -28,7 +28,8 @@ class LlamaCppChatModel(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int = 2
     n_batch: int = 512
-    max_tokens: int = 320
+    max_tokens: int = 160
+    repeat_penalty: float = 1.1  # small models loop on lists ("a; b;;;;") without it
     temperature: float = 0.0
     seed: int = 7
 
@@ -70,7 +71,7 @@ class LlamaCppChatModel(BaseChatModel):
         with self._lock, _hold(self.slots, self.n_threads):
             stream = self._model().create_chat_completion(
                 messages=self._messages(messages), stream=True, temperature=self.temperature,
-                max_tokens=self.max_tokens, stop=stop, **extra,
+                max_tokens=self.max_tokens, stop=stop, repeat_penalty=self.repeat_penalty, **extra,
             )
             for part in stream:
                 delta = part["choices"][0].get("delta", {}).get("content")

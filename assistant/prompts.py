@@ -56,8 +56,7 @@ JSON_REPLY_NOTE = """Reply in JSON: "status" is "not_found" when the documents d
 
 KIND_INSTRUCTIONS = {
     "yesno": "Start with {yes} or {no}, then give the fact that shows it.",
-    "list": "Name every item of the list, in the document's order, separated by semicolons, without their "
-    "descriptions.",
+    "list": "If the answer is a list, name every item the document lists, in its order.",
     "number": "Give the number or amount exactly as written, with its unit and qualifier.",
     "date": "Give the date exactly as written.",
     "who": "Name the people or organisations exactly as written.",

@@ -89,7 +89,9 @@ class Settings(BaseSettings):
     generator: GeneratorName = "local"
     model_path: Path | None = Field(None, description="GGUF file; default <data_dir>/models/<model>.gguf.")
     llm_context: int = Field(4096, ge=512)
-    llm_max_tokens: int = Field(320, ge=16)
+    llm_max_tokens: int = Field(
+        160, ge=16, description="Longest reply in tokens: one to three sentences fit; a runaway reply stops here."
+    )
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_api_key: SecretStr = SecretStr("not-needed")
     openai_model: str = "local"

@@ -63,6 +63,19 @@ def keyword_tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     return tokens
 
 
+_SCALED = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(million|millions|billion|billions|milliard|milliards|thousand|mille|k)\b", re.IGNORECASE
+)
+_SCALE = {"million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9, "milliard": 10**9,
+          "milliards": 10**9, "thousand": 10**3, "mille": 10**3, "k": 10**3}
+
+
 def numbers_in(text: str) -> set[str]:
-    """The numbers a sentence states, normalised, for support checks."""
-    return {_normalize_number(t) for t in _TOKEN.findall(text) if t[0].isdigit()}
+    """The numbers a sentence states, normalised, for support checks: "1 million" also states
+    1000000 (and "1,000,000" matches it), "2.5 billion" 2500000000."""
+    numbers = {_normalize_number(t) for t in _TOKEN.findall(text) if t[0].isdigit()}
+    for value, scale in _SCALED.findall(text):
+        amount = float(_normalize_number(value)) * _SCALE[scale.lower()]
+        if amount.is_integer():
+            numbers.add(str(int(amount)))
+    return numbers

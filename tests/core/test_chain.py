@@ -120,3 +120,21 @@ def test_follow_up_question_uses_the_previous_turn_for_retrieval(shared_index, c
     )
     passages = bot.retriever.retrieve(query, 3)
     assert passages[0].doc_id == "004_9bc1640c6c35c08d"
+
+
+def test_yes_no_answer_leads_with_the_word_and_cites_the_fact_that_shows_it(shared_index, chroma_client, encoders) -> None:
+    question = "Can technology startups benefit from sister-city links?"
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    passages = probe.retriever.retrieve(question, probe.limits.top_k)
+    docs = list(dict.fromkeys(p.doc_id for p in passages))
+    n = docs.index("001_18e63e76079ba7a7") + 1  # the model numbers documents
+    bot = scripted(
+        shared_index, chroma_client, encoders,
+        f"Yes, technology startups may gain insights or mentorship opportunities by networking with innovative "
+        f"firms located in their sister cities [{n}].",
+    )
+    answer = bot.answer(question)
+    assert not answer.refused
+    assert answer.answer.startswith("Yes. Technology startups may gain insights")
+    assert answer.answer.endswith("[1].")
+    assert [c.doc_id for c in answer.citations] == ["001_18e63e76079ba7a7"]

@@ -35,3 +35,8 @@ def test_the_chunk_with_the_rare_query_word_ranks_first_and_the_title_counts() -
 def test_question_names_skip_sentence_starters_and_split_hyphenated_pairs() -> None:
     assert question_entities("What did Tianjin-Qinghai sign with CCIPRA in May?") == ["Tianjin", "Qinghai", "CCIPRA"]
     assert mentions_all(["Tianjin", "Qinghai"], "Tianjin and Qinghai hosted an event")
+
+
+def test_a_number_written_with_its_scale_word_matches_the_digits() -> None:
+    assert "1000000" in numbers_in("upwards of 1 million students")
+    assert numbers_in("1,000,000 students") <= numbers_in("upwards of 1 million students")
