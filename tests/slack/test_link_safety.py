@@ -36,7 +36,7 @@ def test_a_markdown_link_inside_a_document_shows_its_real_url_as_text() -> None:
 
 def test_sources_link_only_their_own_http_urls() -> None:
     assert source_line(source("https://ex.org/t")) == "[1] <https://ex.org/t|Exchange portal>"
-    assert source_line(source("javascript:alert(1)")) == "[1] Exchange portal (doc_1)"
+    assert source_line(source("javascript:alert(1)")) == "[1] Exchange portal"  # plain text, no link
     answer = Answer(answer="Yes [1].", citations=[source("data:text/html;base64,PHNjcmlwdD4=")], refused=False,
                     language="en")
     assert "data:" not in str(answer_messages(answer, "q?", "k"))
