@@ -70,13 +70,15 @@ def find_local_server(data_dir: Path) -> LocalChroma | None:
     return found if answers(found.host, found.port) else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _chroma_executable() -> str:
+def chroma_executable() -> str:
+    """The `chroma` command of the chromadb package next to this Python."""
     candidate = Path(sys.executable).parent / "chroma"
     if candidate.exists():
         return str(candidate)
@@ -124,10 +126,10 @@ def local_chroma_server(data_dir: Path, chroma_path: Path) -> Iterator[LocalChro
         return
 
     chroma_path.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     log = (data_dir / LOG_NAME).open("ab")
     process = subprocess.Popen(
-        [_chroma_executable(), "run", "--path", str(chroma_path), "--host", "127.0.0.1", "--port", str(port)],
+        [chroma_executable(), "run", "--path", str(chroma_path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         preexec_fn=_die_with_parent,

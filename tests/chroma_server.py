@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,16 +10,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def chroma_executable() -> str:
-    candidate = Path(sys.executable).parent / "chroma"
-    return str(candidate) if candidate.exists() else (shutil.which("chroma") or "chroma")
+from assistant.chroma_local import chroma_executable, free_port
 
 
 @contextmanager

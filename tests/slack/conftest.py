@@ -4,7 +4,6 @@ FastAPI app (with the Bolt app mounted at /slack/events) served by uvicorn in a 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -21,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from assistant.api import create_app
 from assistant.chain import Assistant
+from assistant.chroma_local import free_port
 from assistant.db import build_engine
 from assistant.feedback import FeedbackStore
 from assistant.models import Filters
@@ -208,12 +208,6 @@ class Harness:
         return self.send_form({"payload": json.dumps(payload)})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def serve_slack(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     """serve_slack(assistant, channel_scopes=None) -> Harness; everything is stopped afterwards."""
@@ -233,7 +227,7 @@ def serve_slack(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
             api_url=fake.api_url,
             channel_scopes=channel_scopes,
         )
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(assistant=assistant, slack_app=slack_app),
