@@ -14,7 +14,7 @@ import math
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,11 @@ class CpuSlots:
             with self._cond:
                 self._free += wanted
                 self._cond.notify_all()
+
+
+def hold(slots: CpuSlots | None, threads: int) -> AbstractContextManager[None]:
+    """`slots.hold(threads)`, or nothing to wait for when a component runs without slots."""
+    return slots.hold(threads) if slots is not None else nullcontext()
 
 
 _PROCESS_SLOTS: CpuSlots | None = None

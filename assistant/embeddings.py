@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.cpu import CpuSlots
+from assistant.cpu import CpuSlots, hold
 
 
 class UniversalSentenceEncoder(Embeddings):
@@ -53,7 +52,7 @@ class UniversalSentenceEncoder(Embeddings):
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
             batch = [text or " " for text in texts[start : start + self.batch_size]]
-            with _hold(self.slots, self.threads):
+            with hold(self.slots, self.threads):
                 vectors.extend(model.encode(batch).reshape(len(batch), -1).tolist())
         return vectors
 
@@ -106,7 +105,7 @@ class SentenceTransformerEncoder(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self._encoder()
-        with _hold(self.slots, self.threads):
+        with hold(self.slots, self.threads):
             vectors = model.encode(
                 list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
             )
@@ -115,6 +114,3 @@ class SentenceTransformerEncoder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
-
-def _hold(slots: CpuSlots | None, threads: int) -> AbstractContextManager[None]:
-    return slots.hold(threads) if slots is not None else nullcontext()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import nullcontext
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -17,6 +16,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
+
+from assistant.cpu import hold
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
@@ -68,7 +69,7 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         # llama.cpp contexts are not thread-safe: one generation at a time per model.
         extra = {"response_format": kwargs["response_format"]} if kwargs.get("response_format") else {}
-        with self._lock, _hold(self.slots, self.n_threads):
+        with self._lock, hold(self.slots, self.n_threads):
             stream = self._model().create_chat_completion(
                 messages=self._messages(messages), stream=True, temperature=self.temperature,
                 max_tokens=self.max_tokens, stop=stop, repeat_penalty=self.repeat_penalty, **extra,
@@ -83,9 +84,6 @@ class LlamaCppChatModel(BaseChatModel):
 
     def warm(self, messages: list[BaseMessage]) -> None:
         """Load the model and evaluate `messages` (the fixed system prompt) into the KV cache."""
-        with self._lock, _hold(self.slots, self.n_threads):
+        with self._lock, hold(self.slots, self.n_threads):
             self._model().create_chat_completion(messages=self._messages(messages), max_tokens=1)
 
-
-def _hold(slots: Any, threads: int) -> Any:
-    return slots.hold(threads) if slots is not None else nullcontext()

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict
 
 from assistant.errors import InvalidInputError
+from evals.metrics import NO_WORDS, YES_WORDS
 
 Kind = Literal["factoid", "list", "yesno", "numeric", "unanswerable", "multihop", "crosslingual"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -29,8 +30,8 @@ class DatasetError(InvalidInputError):
 
 # Yes/no golds may be written in the question's language; they are read as "yes" / "no".
 POLARITY = {
-    "yes": "yes", "oui": "yes", "ja": "yes", "sí": "yes", "si": "yes", "sim": "yes", "是": "yes", "是的": "yes",
-    "no": "no", "non": "no", "nein": "no", "não": "no", "nao": "no", "否": "no", "不": "no", "不是": "no",
+    **dict.fromkeys(YES_WORDS | {"sí", "是", "是的"}, "yes"),
+    **dict.fromkeys(NO_WORDS | {"não", "否", "不", "不是"}, "no"),
 }
 
 
