@@ -12,21 +12,21 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from assistant.chain import Assistant, Limits
+from assistant.answer.chain import Assistant, Limits
+from assistant.answer.extractive import ExtractiveGenerator
+from assistant.answer.generators import ChatModelGenerator, Generator, ReplyFormat
+from assistant.answer.refusal import RefusalPolicy
+from assistant.answer.support import SupportChecker
 from assistant.cpu import apply_cpu_budget, cpu_budget, process_slots
-from assistant.db import build_engine
-from assistant.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
-from assistant.errors import GeneratorUnavailableError
-from assistant.extractive import ExtractiveGenerator
-from assistant.feedback import FeedbackStore
-from assistant.generators import ChatModelGenerator, Generator, ReplyFormat
-from assistant.keyword_store import KeywordIndexStore
+from assistant.errors import GeneratorUnavailableError, InvalidInputError
+from assistant.index.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
+from assistant.index.keyword_store import KeywordIndexStore
+from assistant.index.retrieval import HybridRetriever
+from assistant.index.store import ChunkStore, IndexSpec
 from assistant.partners.store import PartnerStore
-from assistant.refusal import RefusalPolicy
-from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
-from assistant.store import ChunkStore, IndexSpec
-from assistant.support import SupportChecker
+from assistant.storage.db import build_engine
+from assistant.storage.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ def index_spec(settings: Settings, encoders: dict[str, Embeddings]) -> IndexSpec
 
 def build_chroma_client(settings: Settings) -> ClientAPI:
     """HttpClient for a `chroma run` server (settings, or the local one a running `serve` started
-    over this data dir: see assistant/chroma_local.py); PersistentClient otherwise."""
-    from assistant.chroma_local import find_local_server
+    over this data dir: see assistant/index/chroma_local.py); PersistentClient otherwise."""
+    from assistant.index.chroma_local import find_local_server
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
@@ -82,7 +82,7 @@ def build_store(settings: Settings, encoders: dict[str, Embeddings], client: Cli
 
 
 def build_keyword_store(settings: Settings) -> KeywordIndexStore:
-    """Where keyword indexes are persisted: the shared SQL store (see assistant/keyword_store.py)."""
+    """Where keyword indexes are persisted: the shared SQL store (see assistant/index/keyword_store.py)."""
     return KeywordIndexStore(build_engine(settings.resolved_database_url))
 
 
@@ -98,8 +98,8 @@ def build_retriever(settings: Settings, store: ChunkStore, encoders: dict[str, E
 def build_llm(settings: Settings, name: str) -> BaseChatModel:
     match name:
         case "local":
-            from assistant.llm_local import LlamaCppChatModel
-            from assistant.model_files import MODEL_FILENAME, require_model
+            from assistant.llm.local import LlamaCppChatModel
+            from assistant.llm.model_files import MODEL_FILENAME, require_model
 
             path = require_model(settings.model_path or settings.models_dir / MODEL_FILENAME)
             budget = cpu_budget(settings.cpu_threads)
@@ -114,19 +114,33 @@ def build_llm(settings: Settings, name: str) -> BaseChatModel:
                 max_tokens=settings.llm_max_tokens, slots=process_slots(budget),
             )
         case "openai":
-            try:
-                from langchain_openai import ChatOpenAI
-            except ImportError as exc:
-                raise GeneratorUnavailableError(
-                    "the openai generator needs langchain-openai: `pip install -e '.[openai]'`"
-                ) from exc
-            return ChatOpenAI(
+            return _chat_openai(
+                "the openai generator",
                 base_url=settings.openai_base_url, api_key=settings.openai_api_key,
                 model=settings.openai_model, temperature=0, max_tokens=settings.llm_max_tokens,
                 streaming=True,
             )
         case _:
             raise ValueError(f"unknown generator {name!r}; choose from: {', '.join(GENERATORS)}")
+
+
+def build_judge_llm(settings: Settings) -> BaseChatModel:
+    """The chat model `eval --judge` scores faithfulness with (an OpenAI-compatible server)."""
+    if not settings.judge_base_url:
+        raise GeneratorUnavailableError("eval --judge: set EXCHANGE_ASSISTANT_JUDGE_BASE_URL to a chat server")
+    return _chat_openai(
+        "eval --judge",
+        base_url=settings.judge_base_url, api_key=settings.judge_api_key,
+        model=settings.judge_model, temperature=0, max_tokens=120,
+    )
+
+
+def _chat_openai(purpose: str, **options: Any) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise GeneratorUnavailableError(f"{purpose} needs langchain-openai: `pip install -e '.[openai]'`") from exc
+    return ChatOpenAI(**options)
 
 
 def build_generator(settings: Settings, name: str | None = None) -> Generator:
@@ -197,4 +211,23 @@ def build_assistant(
             evidence_chars=settings.evidence_chars,
         ),
         encoder=multilingual,
+    )
+
+
+def build_slack_app(settings: Any, assistant: Any, feedback: Any = None) -> Any:
+    """The Bolt app from settings (shared by `slack` and `serve`, which passes its own store)."""
+    from assistant.slack.app import create_slack_app, load_channel_scopes
+
+    if settings.slack_bot_token is None:
+        raise InvalidInputError("SLACK_BOT_TOKEN: not set (the bot token, xoxb-...)")
+    scopes = load_channel_scopes(settings.slack_channel_scopes) if settings.slack_channel_scopes else None
+    secret = settings.slack_signing_secret
+    return create_slack_app(
+        assistant,
+        feedback or build_sql_stores(settings).feedback,
+        token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=secret.get_secret_value() if secret is not None else None,
+        api_url=settings.slack_api_url,
+        channel_scopes=scopes,
+        contact=settings.help_contact,
     )

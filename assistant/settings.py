@@ -6,9 +6,10 @@ runner); everything below them receives plain values or built objects.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -199,3 +200,35 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def _quiet_libraries() -> None:
+    """No model-loading progress bars ('Loading weights') nor library INFO chatter."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def load_settings(args: Any, *, quiet: bool = True, **overrides: Any) -> Settings:
+    """Settings from the environment and .env, with command-line overrides. Entry points only.
+    Quiet (warnings only, no library progress bars) unless `-v` or `quiet=False` (serve)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    verbose = bool(getattr(args, "verbose", False))
+    if not verbose:
+        _quiet_libraries()
+    from assistant.log import configure_logging
+
+    settings = get_settings()
+    update = {k: v for k, v in overrides.items() if v is not None}
+    if getattr(args, "data_dir", None):
+        update["data_dir"] = args.data_dir
+    if getattr(args, "generator", None):
+        update["generator"] = args.generator
+    if update:
+        settings = settings.model_copy(update=update)
+    level = "DEBUG" if verbose else ("WARNING" if quiet else settings.log_level)
+    configure_logging(level, settings.log_json, settings.log_questions)
+    return settings

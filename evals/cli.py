@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.cli import GENERATOR_HELP
 
 if TYPE_CHECKING:
-    from assistant.store import IndexSpec
+    from assistant.index.store import IndexSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASETS = REPO_ROOT / "evals" / "datasets"
@@ -84,8 +84,8 @@ def cmd_trend(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.cli import load_settings
     from assistant.components import build_assistant, build_chroma_client, build_encoders, index_spec
+    from assistant.settings import load_settings
     from evals.dataset import DatasetError, dataset_sha256, load_dataset
     from evals.report import load_report, write_reports
     from evals.runner import run_eval
@@ -246,28 +246,10 @@ def default_out_dir(commit: str, dataset_name: str) -> Path:
 
 
 def _build_judge(settings: Any) -> Any:
-    from assistant.errors import GeneratorUnavailableError
+    from assistant.components import build_judge_llm
     from evals.judge import FaithfulnessJudge
 
-    if not settings.judge_base_url:
-        raise GeneratorUnavailableError(
-            "eval --judge: set EXCHANGE_ASSISTANT_JUDGE_BASE_URL to a chat server"
-        )
-    try:
-        from langchain_openai import ChatOpenAI
-    except ImportError as exc:
-        raise GeneratorUnavailableError(
-            "eval --judge needs langchain-openai: `pip install -e '.[openai]'`"
-        ) from exc
-    return FaithfulnessJudge(
-        ChatOpenAI(
-            base_url=settings.judge_base_url,
-            api_key=settings.judge_api_key,
-            model=settings.judge_model,
-            temperature=0,
-            max_tokens=120,
-        )
-    )
+    return FaithfulnessJudge(build_judge_llm(settings))
 
 
 def _summary_line(report: dict[str, Any]) -> str:
@@ -286,7 +268,7 @@ def _summary_line(report: dict[str, Any]) -> str:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from assistant.cli import load_settings
+    from assistant.settings import load_settings
     from evals.convert import convert_squad_v2, convert_xquad
     from evals.dataset import DatasetError
 

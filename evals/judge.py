@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from assistant.index.retrieval import Passage
 from assistant.models import Answer
-from assistant.retrieval import Passage
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from assistant.citations import strip_markers
-from assistant.tokenize import fold
+from assistant.answer.citations import strip_markers
+from assistant.text.tokenize import fold
 
 # --- gold ids and rankings ----------------------------------------------------------------------
 

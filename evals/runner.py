@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.chain import Assistant
-from assistant.citations import parse_sentences
+from assistant.answer.chain import Assistant
+from assistant.answer.citations import parse_sentences
 from assistant.errors import InvalidInputError
+from assistant.index.retrieval import Passage
 from assistant.models import Answer
-from assistant.retrieval import Passage
 from evals import metrics
 from evals.dataset import EvalRecord
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.keyword_store import KeywordIndexStore
-from assistant.language import detect_language
-from assistant.store import ChunkStore, DocRecord, PreparedDocument, passage_for_embedding
+from assistant.index.keyword_store import KeywordIndexStore
+from assistant.index.store import ChunkStore, DocRecord, PreparedDocument, passage_for_embedding
+from assistant.text.language import detect_language
 from ingest.chunk import split_document
 from ingest.load import BadFileError, LoadedDocument, load_file, scan_files
 from ingest.metadata import date_as_int

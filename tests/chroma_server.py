@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.chroma_local import chroma_executable, free_port
+from assistant.index.chroma_local import chroma_executable, free_port
 
 
 @contextmanager

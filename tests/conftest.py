@@ -12,7 +12,7 @@ import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 from assistant.components import build_assistant, build_encoders, build_store
 from assistant.settings import Settings, get_settings
 from ingest.pipeline import run_ingest

@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.tokenize import keyword_tokens
+from assistant.text.tokenize import keyword_tokens
 
 
 class KeywordHashEmbeddings(Embeddings):

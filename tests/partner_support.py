@@ -11,12 +11,12 @@ from pathlib import Path
 
 from live_server import live_server
 
+from assistant.answer.chain import Assistant
 from assistant.api import create_app
-from assistant.chain import Assistant
-from assistant.db import build_engine
-from assistant.feedback import FeedbackStore
 from assistant.partners.access import AccessPolicy, ServiceToken
 from assistant.partners.store import Partner, PartnerStore
+from assistant.storage.db import build_engine
+from assistant.storage.feedback import FeedbackStore
 
 PARTNER_ORIGIN = "https://www.twin-towns.example"
 ADMIN_TOKEN = "test-admin-token-123"

@@ -17,10 +17,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.answer.chain import Assistant, StreamEvent
+from assistant.answer.sources import public_answer
 from assistant.api.limits import BODY_TIMEOUT_SECONDS, MAX_BODY_BYTES, BodyLimitMiddleware
 from assistant.api.metrics import install_metrics
 from assistant.api.schemas import AskRequest, ErrorBody, Readiness
-from assistant.chain import Assistant, StreamEvent
 from assistant.errors import (
     AssistantError,
     GeneratorUnavailableError,
@@ -32,16 +33,15 @@ from assistant.errors import (
 from assistant.log import log_question, request_id
 from assistant.models import Answer
 from assistant.partners.guard import ApiError, AskPartner, Caller, scoped_filters
-from assistant.sources import public_answer
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
     from slack_bolt import App as SlackApp
 
-    from assistant.feedback import FeedbackStore
     from assistant.models import Filters
     from assistant.partners.access import AccessPolicy
     from assistant.partners.store import PartnerStore
+    from assistant.storage.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 

@@ -39,8 +39,8 @@ from sqlalchemy import (
     update,
 )
 
-from assistant.db import create_tables, insert_ignore, metadata
 from assistant.partners.ratelimit import SlidingWindowLimiter
+from assistant.storage.db import create_tables, insert_ignore, metadata
 
 rate_limit_keys = Table(
     "rate_limit_keys",

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from assistant.db import create_tables, metadata
 from assistant.errors import AssistantError, InvalidInputError
+from assistant.storage.db import create_tables, metadata
 
 KEY_PREFIX = "pk_"
 DEFAULT_RPM = 30

@@ -12,14 +12,14 @@ from pydantic import ValidationError
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 from assistant.errors import InvalidInputError
-from assistant.feedback import FeedbackStore
 from assistant.models import Filters
 from assistant.slack.dedupe import SharedDeliveries
 from assistant.slack.formatting import ACTION_DOWN, ACTION_PASSAGE, ACTION_SHARE, ACTION_UP
 from assistant.slack.listeners import SlackAnswerer, ignore_retries
 from assistant.slack.pending import PostedAnswers
+from assistant.storage.feedback import FeedbackStore
 
 COMMAND = "/exchange"
 

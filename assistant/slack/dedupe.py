@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, DateTime, Engine, String, Table, delete
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.db import create_tables, insert_ignore, metadata
+from assistant.storage.db import create_tables, insert_ignore, metadata
 
 logger = logging.getLogger(__name__)
 

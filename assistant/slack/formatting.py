@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.answer.sources import display_title, passages, quoted_in
 from assistant.models import Answer, Source, web_url
-from assistant.sources import display_title, passages, quoted_in
 
 SECTION_LIMIT = 3000  # characters of text in a section block or a context element
 MAX_BLOCKS = 50  # blocks in one message

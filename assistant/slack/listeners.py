@@ -15,9 +15,8 @@ from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 from assistant.errors import InvalidInputError
-from assistant.feedback import FeedbackStore, Rating
 from assistant.models import Filters, Turn
 from assistant.slack.dedupe import RecentKeys
 from assistant.slack.formatting import (
@@ -35,6 +34,7 @@ from assistant.slack.formatting import (
     unescape,
 )
 from assistant.slack.pending import PostedAnswers
+from assistant.storage.feedback import FeedbackStore, Rating
 
 logger = logging.getLogger(__name__)
 

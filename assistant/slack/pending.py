@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, Text, delete, insert, select
 
-from assistant.db import create_tables, metadata
 from assistant.models import Answer
+from assistant.storage.db import create_tables, metadata
 
 KEEP_FOR = timedelta(days=90)
 

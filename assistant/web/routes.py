@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from assistant.feedback import FeedbackStore
 from assistant.models import Text, encodable_text
 from assistant.partners.access import AccessPolicy
 from assistant.partners.guard import ApiError, ConfigPartner, FeedbackPartner, install_partner_guard
 from assistant.partners.shared_limit import LayeredLimiter, SqlWindowLimiter
 from assistant.partners.store import PartnerNotFoundError, PartnerStore
+from assistant.storage.feedback import FeedbackStore
 
 WEB_DIR = Path(__file__).resolve().parent
 WIDGET_JS = WEB_DIR / "static" / "widget.js"

@@ -1,5 +1,5 @@
 """Per-query cost of serve's local Chroma server: retrieval with the embedded PersistentClient vs
-an HttpClient to `chroma run` over the same files (assistant/chroma_local.py), on corpus/ plus
+an HttpClient to `chroma run` over the same files (assistant/index/chroma_local.py), on corpus/ plus
 tests/data/corpus. Prints figures; it asserts nothing.
 
     python -m evals.bench.chroma_http_overhead /tmp/bench-data ingest
@@ -35,8 +35,8 @@ def main(data: Path, mode: str, rounds: int = 20) -> None:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from assistant.chroma_local import local_chroma_server
     from assistant.components import build_assistant, build_encoders, build_store
+    from assistant.index.chroma_local import local_chroma_server
     from assistant.settings import Settings
     from ingest.pipeline import run_ingest
 

@@ -169,8 +169,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _setup(args: argparse.Namespace, purpose: str = "query") -> tuple[Any, dict[str, Any]]:
-    from assistant.cli import load_settings
     from assistant.components import build_encoders
+    from assistant.settings import load_settings
 
     settings = load_settings(args)
     _quiet(args)
@@ -286,9 +286,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _load_on_own_servers(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from assistant.cli import load_settings
     from assistant.components import build_encoders, build_keyword_store, build_store
     from assistant.errors import AssistantError
+    from assistant.settings import load_settings
     from evals.bench import load_bench
     from evals.bench.common import REPO_ROOT, chroma_server
     from ingest.pipeline import run_ingest
@@ -323,7 +323,7 @@ def _load_on_own_servers(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def cmd_keyword(args: argparse.Namespace) -> int:
-    from assistant.cli import load_settings
+    from assistant.settings import load_settings
     from evals.bench import keyword_bench
 
     settings = load_settings(args)

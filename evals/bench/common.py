@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.chroma_local import free_port
+from assistant.index.chroma_local import free_port
 from evals.metrics import percentile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.components import build_assistant
-from assistant.model_files import MODEL_FILENAME
+from assistant.llm.model_files import MODEL_FILENAME
 from evals.bench.common import REPO_ROOT, CachingEncoder, latency_summary, load_questions, temp_dir
 from evals.bench.ingest_bench import ingest_once
 
@@ -24,7 +24,7 @@ def corpora(data_root: Path) -> list[tuple[str, Path, str]]:
 
 
 def local_model_available(settings: Any) -> bool:
-    from assistant.model_files import MODEL_FILENAME, is_verified
+    from assistant.llm.model_files import MODEL_FILENAME, is_verified
 
     path = settings.model_path or settings.models_dir / MODEL_FILENAME
     return bool(path.is_file() and (is_verified(path) or path.name != MODEL_FILENAME))

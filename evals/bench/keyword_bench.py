@@ -35,7 +35,7 @@ def base_chunks(data_root: Path, limit_docs: int | None, chunk_size: int, chunk_
 
 
 def synthetic_chunks(docs: list[dict[str, Any]], size: int, tag: str = "") -> list[Any]:
-    from assistant.store import StoredChunk
+    from assistant.index.store import StoredChunk
 
     chunks: list[StoredChunk] = []
     n = 0
@@ -71,10 +71,10 @@ def run(
     data_root: Path, sizes: list[int], limit_docs: int | None, database_urls: list[str], chunk_size: int = 600,
     chunk_overlap: int = 75,
 ) -> list[dict[str, Any]]:
-    from assistant.db import build_engine
-    from assistant.keyword import KeywordIndex, Postings
-    from assistant.keyword_store import KeywordIndexStore
-    from assistant.store import IndexSpec
+    from assistant.index.keyword import KeywordIndex, Postings
+    from assistant.index.keyword_store import KeywordIndexStore
+    from assistant.index.store import IndexSpec
+    from assistant.storage.db import build_engine
 
     docs = base_chunks(data_root, limit_docs, chunk_size, chunk_overlap)
     print(f"base documents to repeat: {len(docs)} ({sum(len(d['texts']) for d in docs)} chunks)")

@@ -11,8 +11,8 @@ import pytest
 from conftest import assistant_with, make_settings
 from live_server import live_server
 
+from assistant.answer.chain import Assistant
 from assistant.api import create_app
-from assistant.chain import Assistant
 from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings
 

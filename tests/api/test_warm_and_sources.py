@@ -13,13 +13,13 @@ import httpx
 import pytest
 from live_server import live_server
 
+from assistant.answer.chain import Assistant, StreamEvent
+from assistant.answer.sources import public_source
 from assistant.api import create_app
-from assistant.chain import Assistant, StreamEvent
 from assistant.components import build_assistant
 from assistant.models import Answer, Source
 from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings
-from assistant.sources import public_source
 
 QUESTION = "How many people attended the Tianjin-Qinghai cultural and tourism event?"
 

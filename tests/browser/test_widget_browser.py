@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from assistant.chain import Assistant, StreamEvent
+from assistant.answer.chain import Assistant, StreamEvent
 from assistant.models import Answer, Quote, Source
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 from assistant.models import Filters
 
 TIANJIN = "004_9bc1640c6c35c08d"

@@ -7,7 +7,7 @@ from conftest import assistant_with
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.chain import Assistant, standalone_query
+from assistant.answer.chain import Assistant, standalone_query
 from assistant.settings import Settings
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.db import build_engine
-from assistant.feedback import FeedbackStore
+from assistant.storage.db import build_engine
+from assistant.storage.feedback import FeedbackStore
 from evals.dataset import load_dataset
 
 CITED = [{"doc_id": "004_9bc1640c6c35c08d", "n": 1}]

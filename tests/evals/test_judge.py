@@ -6,8 +6,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from assistant.index.retrieval import Passage
 from assistant.models import Answer
-from assistant.retrieval import Passage
 from evals.judge import FaithfulnessJudge, parse_verdict
 
 

@@ -20,8 +20,8 @@ from langchain_core.embeddings import Embeddings
 import ingest.pipeline as pipeline
 from assistant.components import build_store
 from assistant.errors import IngestLockedError
+from assistant.index.store import ChunkStore
 from assistant.settings import Settings
-from assistant.store import ChunkStore
 from ingest.pipeline import run_ingest
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 
 from assistant.components import build_assistant, build_chroma_client, build_store
 from assistant.errors import IndexMismatchError, IndexNotBuiltError
+from assistant.index.store import ChunkStore
 from assistant.settings import Settings
-from assistant.store import ChunkStore
 from ingest.pipeline import run_ingest
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import assistant_with
 
-from assistant.chain import Assistant
-from assistant.model_files import MODEL_FILENAME, assemble_model
+from assistant.answer.chain import Assistant
+from assistant.llm.model_files import MODEL_FILENAME, assemble_model
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
 

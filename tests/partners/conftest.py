@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from partner_support import Api, api_server
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from partner_support import PARTNER_ORIGIN, SERVICE_TOKEN, TIANJIN, TIANJIN_DOC, Api, api_server
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 
 
 def ask(

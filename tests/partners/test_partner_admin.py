@@ -10,7 +10,7 @@ import pytest
 from partner_support import ADMIN_TOKEN, PARTNER_ORIGIN, TIANJIN, Api, api_server
 
 from assistant import cli
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -73,7 +73,7 @@ def test_admin_api_is_disabled_without_a_configured_token(assistant: Assistant, 
 @pytest.fixture
 def partners_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     # Only this package's commands: other packages' commands may be mid-change in the tree.
-    monkeypatch.setattr(cli, "EXTRA_COMMANDS", ("assistant.partners.cli",))
+    monkeypatch.setattr(cli, "EXTRA_COMMANDS", ("assistant.cli.partners",))
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -12,10 +12,10 @@ import pytest
 from conftest import TEST_CORPUS
 
 from assistant.components import build_keyword_store, build_retriever, build_store
-from assistant.keyword import KeywordIndex, Postings
-from assistant.keyword_store import manifest_digest
+from assistant.index.keyword import KeywordIndex, Postings
+from assistant.index.keyword_store import manifest_digest
+from assistant.index.store import StoredChunk
 from assistant.settings import Settings
-from assistant.store import StoredChunk
 from ingest.pipeline import run_ingest
 
 QUERIES = ["Busan summer camp students", "Lyon Beijing scholarship amount", "北京 奖学金", "Kyoto exchange"]

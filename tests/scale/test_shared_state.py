@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from assistant.db import build_engine
 from assistant.partners.ratelimit import SlidingWindowLimiter
 from assistant.partners.shared_limit import LayeredLimiter, SqlWindowLimiter, rate_limit_hits
 from assistant.slack.dedupe import SharedDeliveries, slack_deliveries_table
+from assistant.storage.db import build_engine
 
 
 class Clock:
@@ -172,10 +172,10 @@ def test_replicas_starting_together_on_an_empty_database_create_its_tables_once(
     engines: Callable[[], Engine],
 ) -> None:
     from assistant.components import SqlStores
-    from assistant.feedback import FeedbackStore
-    from assistant.keyword_store import KeywordIndexStore
+    from assistant.index.keyword_store import KeywordIndexStore
     from assistant.partners.store import PartnerStore
     from assistant.slack.pending import PostedAnswers
+    from assistant.storage.feedback import FeedbackStore
 
     made = [engines() for _ in range(6)]
 

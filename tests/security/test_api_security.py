@@ -26,8 +26,8 @@ from partner_support import (
     build_stores,
 )
 
+from assistant.answer.chain import Assistant
 from assistant.api import create_app
-from assistant.chain import Assistant
 from assistant.errors import InvalidInputError
 from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings

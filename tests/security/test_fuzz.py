@@ -15,13 +15,13 @@ import httpx
 import pytest
 from live_server import live_server
 
+from assistant.answer.chain import Assistant
 from assistant.api import create_app
-from assistant.chain import Assistant
 from assistant.components import build_store
-from assistant.db import build_engine
-from assistant.feedback import FeedbackStore
 from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings
+from assistant.storage.db import build_engine
+from assistant.storage.feedback import FeedbackStore
 from ingest.pipeline import run_ingest
 
 SEED = 1313

@@ -18,14 +18,14 @@ import pytest
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
+from assistant.answer.chain import Assistant
 from assistant.api import create_app
-from assistant.chain import Assistant
-from assistant.chroma_local import free_port
-from assistant.db import build_engine
-from assistant.feedback import FeedbackStore
+from assistant.index.chroma_local import free_port
 from assistant.models import Filters
 from assistant.settings import Settings
 from assistant.slack.app import create_slack_app
+from assistant.storage.db import build_engine
+from assistant.storage.feedback import FeedbackStore
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from assistant.chain import Assistant
+from assistant.answer.chain import Assistant
+from assistant.answer.generators import GenerationInput, Generator
 from assistant.cli import main
-from assistant.db import build_engine
-from assistant.feedback import FeedbackStore
-from assistant.generators import GenerationInput, Generator
 from assistant.models import Filters
 from assistant.settings import Settings
 from assistant.slack.app import create_slack_app, load_channel_scopes
 from assistant.slack.formatting import ERROR_TEXT, WORKING_TEXT
+from assistant.storage.db import build_engine
+from assistant.storage.feedback import FeedbackStore
 
 BOT_USER = "UBOT"
 TIANJIN = "004_9bc1640c6c35c08d"

@@ -14,12 +14,12 @@ import pytest
 from chroma_server import free_port
 from fastapi.testclient import TestClient
 
+from assistant.answer.chain import Assistant
 from assistant.api import create_app
-from assistant.chain import Assistant
+from assistant.components import build_slack_app
 from assistant.log import configure_logging
 from assistant.partners.access import AccessPolicy
 from assistant.settings import Settings
-from assistant.slack.cli import build_slack_app
 
 MARKER = "zebra-question-4417"
 SIGNING_SECRET = "test-signing-secret"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.citations import CitedSentence, normalize_markers, number_sources, parse_sentences, render
-from assistant.retrieval import Passage
+from assistant.answer.citations import CitedSentence, normalize_markers, number_sources, parse_sentences, render
+from assistant.index.retrieval import Passage
 
 
 def chunk(doc: str, n: int, text: str) -> Passage:

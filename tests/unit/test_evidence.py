@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fakes import KeywordHashEmbeddings
 
-from assistant.evidence import SentenceVectors, merge_by_document, render_evidence, score_sentences, select_evidence
-from assistant.retrieval import Passage
+from assistant.answer.evidence import (
+    SentenceVectors,
+    merge_by_document,
+    render_evidence,
+    score_sentences,
+    select_evidence,
+)
+from assistant.index.retrieval import Passage
 
 FIRST = "Key Areas\nThe program covers several key domains:\n- Art and Heritage: joint exhibitions."
 SECOND = "- Art and Heritage: joint exhibitions.\n- Economic Partnerships: trade.\n- Educational Initiatives: students."

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.entities import mentions_all, question_entities
-from assistant.keyword import KeywordIndex
-from assistant.store import StoredChunk
-from assistant.tokenize import keyword_tokens, numbers_in
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import StoredChunk
+from assistant.text.entities import mentions_all, question_entities
+from assistant.text.tokenize import keyword_tokens, numbers_in
 
 
 def stored(chunk_id: str, text: str, title: str = "") -> StoredChunk:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import question_kind
+from assistant.text.question import question_kind
 
 
 @pytest.mark.parametrize(

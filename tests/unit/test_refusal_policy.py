@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.prompts import NOT_FOUND
-from assistant.refusal import RefusalPolicy
-from assistant.retrieval import Passage, Retrieval
+from assistant.answer.prompts import NOT_FOUND
+from assistant.answer.refusal import RefusalPolicy
+from assistant.index.retrieval import Passage, Retrieval
 
 POLICY = RefusalPolicy(min_relevance=0.46, min_relevance_crosslingual=0.35)
 

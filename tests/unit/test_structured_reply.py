@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assistant.generators import StructuredReply, reply_schema
-from assistant.prompts import NOT_FOUND
+from assistant.answer.generators import StructuredReply, reply_schema
+from assistant.answer.prompts import NOT_FOUND
 
 
 def stream(reply: StructuredReply, raw: str, size: int = 3) -> str:

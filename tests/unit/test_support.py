@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fakes import KeywordHashEmbeddings
 
-from assistant.evidence import SentenceVectors
-from assistant.support import SupportChecker
+from assistant.answer.evidence import SentenceVectors
+from assistant.answer.support import SupportChecker
 
 PASSAGE = "Tianjin and Qinghai hosted an event on May 29 with over 1,000 attendees. Performers wore costumes."
 

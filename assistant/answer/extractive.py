@@ -1,7 +1,7 @@
 """Extractive generator: answers by quoting the passage sentences that best answer the question.
 
 No model. Every sentence of the retrieved passages is scored by the question's IDF-weighted
-terms it contains and by multilingual semantic similarity (assistant.evidence, vectors shared
+terms it contains and by multilingual semantic similarity (assistant.answer.evidence, vectors shared
 with the rest of the answer), the best sentence must hold the kind of fact the question asks
 for (a number for "how many", a date for "when"), and up to two sentences are returned with
 their [n] markers, or NOT_FOUND. A sentence that introduces a list brings the list's items.
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.evidence import ScoredSentence, SentenceVectors, score_sentences
-from assistant.generators import GenerationInput, Generator
-from assistant.prompts import NOT_FOUND
-from assistant.retrieval import Passage
+from assistant.answer.evidence import ScoredSentence, SentenceVectors, score_sentences
+from assistant.answer.generators import GenerationInput, Generator
+from assistant.answer.prompts import NOT_FOUND
+from assistant.index.retrieval import Passage
 
 # Number words that are not also articles or pronouns ("one of", "un voyage").
 _HAS_NUMBER = re.compile(

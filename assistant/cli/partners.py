@@ -12,8 +12,8 @@ from assistant.partners.store import DEFAULT_RPM, Partner, PartnerStore
 
 
 def _store(args: argparse.Namespace) -> PartnerStore:
-    from assistant.cli import load_settings
     from assistant.components import build_sql_stores
+    from assistant.settings import load_settings
 
     settings = load_settings(args)
     return build_sql_stores(settings).partners
@@ -34,7 +34,7 @@ def embed_snippet(api_url: str, key: str) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from assistant.cli import load_settings
+    from assistant.settings import load_settings
 
     settings = load_settings(args)
     partner = _store(args).create(

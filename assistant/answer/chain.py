@@ -7,8 +7,8 @@ and reads no settings or environment. `answer()` returns an Answer; `stream()` y
 whose text is authoritative (sentences whose cited passage does not support them are removed after
 streaming). `run()` also returns the Retrieval the answer came from (for evaluation).
 
-Where things are decided: refusals in assistant/refusal.py, citation numbering in
-assistant/citations.py (`number_sources`), what the model reads in assistant/evidence.py.
+Where things are decided: refusals in assistant/answer/refusal.py, citation numbering in
+assistant/answer/citations.py (`number_sources`), what the model reads in assistant/answer/evidence.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,15 @@ from typing import Literal
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.citations import CitedSentence, MarkerStream, normalize_markers, number_sources, parse_sentences, render
-from assistant.errors import InvalidInputError
-from assistant.evidence import (
+from assistant.answer.citations import (
+    CitedSentence,
+    MarkerStream,
+    normalize_markers,
+    number_sources,
+    parse_sentences,
+    render,
+)
+from assistant.answer.evidence import (
     DocumentPassage,
     SentenceVectors,
     best_chunk,
@@ -32,14 +38,15 @@ from assistant.evidence import (
     score_sentences,
     select_evidence,
 )
-from assistant.generators import GenerationInput, Generator
-from assistant.language import detect_language
+from assistant.answer.generators import GenerationInput, Generator
+from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
+from assistant.answer.refusal import RefusalPolicy
+from assistant.answer.support import SupportChecker
+from assistant.errors import InvalidInputError
+from assistant.index.retrieval import HybridRetriever, Passage, Retrieval
 from assistant.models import Answer, Filters, Timings, Turn
-from assistant.prompts import NOT_FOUND, partial_refusal, refusal
-from assistant.question import NO, YES, question_kind
-from assistant.refusal import RefusalPolicy
-from assistant.retrieval import HybridRetriever, Passage, Retrieval
-from assistant.support import SupportChecker
+from assistant.text.language import detect_language
+from assistant.text.question import NO, YES, question_kind
 
 logger = logging.getLogger(__name__)
 

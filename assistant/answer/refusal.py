@@ -5,7 +5,7 @@ here; the thresholds come from Settings (through components.build_assistant).
    relevance threshold of its language pair (same language, or the lower cross-lingual one), or
    name everything the question names that the index knows. Off-topic questions stop here.
 2. The generator's own verdict: `NOT_FOUND` (extractive, plain-text models) or a structured
-   reply with status "not_found" (assistant.generators.StructuredReply renders it as NOT_FOUND).
+   reply with status "not_found" (assistant.answer.generators.StructuredReply renders it as NOT_FOUND).
 3. After the support check (`RefusalPolicy.after_check`): nothing supported remains, or the cited
    passages never name what the question asks about (a near-miss on another programme).
 A refusal about a programme the documents do describe says so and cites it (a partial refusal);
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.entities import mentions_all, mentions_any
-from assistant.prompts import NOT_FOUND
-from assistant.retrieval import Passage, Retrieval
+from assistant.answer.prompts import NOT_FOUND
+from assistant.index.retrieval import Passage, Retrieval
+from assistant.text.entities import mentions_all, mentions_any
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.tokenize import keyword_tokens
+from assistant.text.tokenize import keyword_tokens
 
 # Capitalised words that are not names (sentence starters, pronouns, months, weekdays).
 _NOT_NAMES = frozenset(

@@ -14,10 +14,10 @@ import re
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.citations import strip_markers
-from assistant.evidence import SentenceVectors
-from assistant.sentences import split_sentences
-from assistant.tokenize import keyword_tokens, numbers_in
+from assistant.answer.citations import strip_markers
+from assistant.answer.evidence import SentenceVectors
+from assistant.text.sentences import split_sentences
+from assistant.text.tokenize import keyword_tokens, numbers_in
 
 
 class SupportChecker:

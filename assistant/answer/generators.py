@@ -23,9 +23,8 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from assistant.citations import strip_markers
-from assistant.models import Turn
-from assistant.prompts import (
+from assistant.answer.citations import strip_markers
+from assistant.answer.prompts import (
     JSON_REPLY_NOTE,
     KIND_INSTRUCTIONS,
     LANGUAGE_NAMES,
@@ -34,8 +33,9 @@ from assistant.prompts import (
     USER_PROMPT,
     format_passages,
 )
-from assistant.question import QuestionKind, no_word, yes_word
-from assistant.retrieval import Passage
+from assistant.index.retrieval import Passage
+from assistant.models import Turn
+from assistant.text.question import QuestionKind, no_word, yes_word
 
 # Sentences in retrieved text that try to steer the model. They are removed from what the model
 # reads; the documents themselves are untouched.
@@ -52,7 +52,7 @@ _INJECTION = re.compile(
 
 def neutralize_instructions(text: str) -> str:
     """Drop sentences of a retrieved passage that address the model instead of the reader."""
-    from assistant.sentences import split_sentences
+    from assistant.text.sentences import split_sentences
 
     lines = []
     for line in text.split("\n"):
@@ -66,7 +66,7 @@ def neutralize_instructions(text: str) -> str:
 class GenerationInput:
     """Everything a generator may use for one answer. `evidence[i]` is the text of
     `passages[i]` to show a model (its selected sentences); `sentences` caches sentence vectors
-    for this answer (assistant.evidence.SentenceVectors)."""
+    for this answer (assistant.answer.evidence.SentenceVectors)."""
 
     question: str
     language: str
@@ -75,8 +75,8 @@ class GenerationInput:
     evidence: list[str]
     history: list[Turn] = field(default_factory=list)
     query_vector: np.ndarray | None = None
-    sentences: Any = None  # assistant.evidence.SentenceVectors
-    scored: Any = None  # list[assistant.evidence.ScoredSentence], when already computed
+    sentences: Any = None  # assistant.answer.evidence.SentenceVectors
+    scored: Any = None  # list[assistant.answer.evidence.ScoredSentence], when already computed
 
 
 class Generator(ABC):

@@ -48,7 +48,7 @@ def passages(source: Source) -> list[Quote]:
 
 def quoted_in(source: Source, answer_language: str) -> str | None:
     """The language a passage is quoted in, when it differs from the answer's ('English')."""
-    from assistant.prompts import LANGUAGE_NAMES
+    from assistant.answer.prompts import LANGUAGE_NAMES
 
     lang = (source.language or "").lower()[:2]
     if not lang or not answer_language or lang == answer_language.lower()[:2]:

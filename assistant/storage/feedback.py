@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select
 
-from assistant.db import create_tables, metadata
-from assistant.language import detect_language
+from assistant.storage.db import create_tables, metadata
+from assistant.text.language import detect_language
 
 Rating = Literal["up", "down"]
 

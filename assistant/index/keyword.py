@@ -2,7 +2,7 @@
 
 `Postings` is what tokenising costs (term counts per chunk, lengths, vocabulary, ids, texts and
 metadata): it is built once per index version, serialised (`to_bytes` / `from_bytes`, see
-assistant/keyword_store.py for where it is kept) and updated incrementally (`updated`), and the
+assistant/index/keyword_store.py for where it is kept) and updated incrementally (`updated`), and the
 BM25 weights are computed from it in a fraction of a second whenever an index is opened."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any, overload
 import numpy as np
 from scipy import sparse
 
-from assistant.store import StoredChunk, passage_for_embedding
-from assistant.tokenize import keyword_tokens
+from assistant.index.store import StoredChunk, passage_for_embedding
+from assistant.text.tokenize import keyword_tokens
 
 # Bump when tokenisation or the serialised layout changes: persisted indexes of another format
 # are ignored (and rebuilt), never misread.

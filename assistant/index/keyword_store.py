@@ -46,9 +46,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
-from assistant.db import create_tables, insert_ignore, metadata
-from assistant.keyword import POSTINGS_FORMAT, KeywordIndex, Postings
-from assistant.store import ChunkStore, DocRecord
+from assistant.index.keyword import POSTINGS_FORMAT, KeywordIndex, Postings
+from assistant.index.store import ChunkStore, DocRecord
+from assistant.storage.db import create_tables, insert_ignore, metadata
 
 logger = logging.getLogger(__name__)
 

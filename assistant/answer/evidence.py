@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.retrieval import Passage
-from assistant.sentences import split_sentences
-from assistant.tokenize import keyword_tokens
+from assistant.index.retrieval import Passage
+from assistant.text.sentences import split_sentences
+from assistant.text.tokenize import keyword_tokens
 
 
 class SentenceVectors:
@@ -60,7 +60,7 @@ class ScoredSentence:
 
 
 def passage_sentences(passage: Passage) -> list[str]:
-    from assistant.generators import neutralize_instructions
+    from assistant.answer.generators import neutralize_instructions
 
     return split_sentences(neutralize_instructions(passage.text))
 

@@ -20,13 +20,13 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.entities import question_entities
-from assistant.keyword import KeywordIndex
-from assistant.keyword_store import KeywordIndexStore
-from assistant.language import detect_language
+from assistant.index.keyword import KeywordIndex
+from assistant.index.keyword_store import KeywordIndexStore
+from assistant.index.store import ChunkStore, DocRecord
 from assistant.models import Filters
-from assistant.store import ChunkStore, DocRecord
-from assistant.tokenize import keyword_tokens
+from assistant.text.entities import question_entities
+from assistant.text.language import detect_language
+from assistant.text.tokenize import keyword_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class IndexSnapshot:
     ) -> None:
         self.version = store.version()
         self.manifest: dict[str, DocRecord] = store.manifest()
-        # persisted once per index version (assistant/keyword_store.py), else built from all chunks
+        # persisted once per index version (assistant/index/keyword_store.py), else built from all chunks
         self.keyword = (
             keywords.open(store, self.version, self.manifest) if keywords else KeywordIndex(store.iter_chunks())
         )

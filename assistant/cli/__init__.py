@@ -1,23 +1,26 @@
-"""`exchange-assistant` command line: ingest, ask, serve, model, and the commands other packages
-register (slack, eval, bench, feedback, partners). Each command: settings -> logging -> build -> run."""
+"""`exchange-assistant` command line: ingest, ask, serve, model here, and the modules that register
+more commands (slack, feedback and partners beside this one; eval and bench in evals/). Each
+command: settings -> logging -> build (assistant.components) -> run."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.sources import public_answer
 from assistant.errors import AssistantError
-from assistant.sources import public_answer
+from assistant.settings import load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
 # Modules that add subcommands: each has `register(subparsers, common)`.
-EXTRA_COMMANDS: tuple[str, ...] = ("assistant.slack.cli", "evals.cli", "assistant.partners.cli", "evals.bench.cli")
+EXTRA_COMMANDS: tuple[str, ...] = (
+    "assistant.cli.slack", "assistant.cli.feedback", "evals.cli", "assistant.cli.partners", "evals.bench.cli",
+)
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -34,39 +37,6 @@ GENERATOR_HELP = (
     "or openai (an OpenAI-compatible server at EXCHANGE_ASSISTANT_OPENAI_BASE_URL); "
     "default EXCHANGE_ASSISTANT_GENERATOR or local"
 )
-
-
-def _quiet_libraries() -> None:
-    """No model-loading progress bars ('Loading weights') nor library INFO chatter."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def load_settings(args: argparse.Namespace, *, quiet: bool = True, **overrides: Any) -> Any:
-    """Settings from the environment and .env, with command-line overrides. Entry points only.
-    Quiet (warnings only, no library progress bars) unless `-v` or `quiet=False` (serve)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    verbose = bool(getattr(args, "verbose", False))
-    if not verbose:
-        _quiet_libraries()
-    from assistant.log import configure_logging
-    from assistant.settings import get_settings
-
-    settings = get_settings()
-    update = {k: v for k, v in overrides.items() if v is not None}
-    if getattr(args, "data_dir", None):
-        update["data_dir"] = args.data_dir
-    if getattr(args, "generator", None):
-        update["generator"] = args.generator
-    if update:
-        settings = settings.model_copy(update=update)
-    level = "DEBUG" if verbose else ("WARNING" if quiet else settings.log_level)
-    configure_logging(level, settings.log_json, settings.log_questions)
-    return settings
 
 
 def say(message: str) -> None:
@@ -151,7 +121,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def format_answer(answer: Any) -> str:
     """The answer, then one numbered source per document: title, date, link, and each of its
     quoted passages (the document id only when it has no title)."""
-    from assistant.sources import display_title, passages, quoted_in
+    from assistant.answer.sources import display_title, passages, quoted_in
 
     lines = [answer.answer]
     if answer.citations:
@@ -178,7 +148,7 @@ def format_answer(answer: Any) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from assistant.chroma_local import local_chroma_server
+    from assistant.index.chroma_local import local_chroma_server
 
     settings = load_settings(args, quiet=False, host=args.host, port=args.port)
     # With embedded Chroma, serve owns the index through a local `chroma run` server that every
@@ -209,7 +179,7 @@ def _serve(settings: Any) -> int:
     stores = build_sql_stores(settings)
     slack_app = None
     if settings.slack_bot_token and settings.slack_signing_secret:
-        from assistant.slack.cli import build_slack_app
+        from assistant.components import build_slack_app
 
         slack_app = build_slack_app(settings, assistant, stores.feedback)
     app = create_app(
@@ -234,7 +204,7 @@ def _serve(settings: Any) -> int:
 
 
 def cmd_model_install(args: argparse.Namespace) -> int:
-    from assistant.model_files import assemble_model
+    from assistant.llm.model_files import assemble_model
 
     settings = load_settings(args)
     path = assemble_model(settings.models_dir, force=args.force)

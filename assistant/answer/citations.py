@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.models import Quote, Source
-from assistant.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from assistant.retrieval import Passage
+    from assistant.index.retrieval import Passage
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
 _GROUP = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")

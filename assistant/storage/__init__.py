@@ -1,0 +1,1 @@
+"""SQL storage (SQLite or PostgreSQL): the engine and the feedback store."""
