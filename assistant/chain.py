@@ -22,9 +22,10 @@ from typing import Literal
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import CitedSentence, MarkerStream, normalize_markers, number_sources, parse_sentences, render
-from assistant.errors import InvalidInputError
+from assistant.errors import InvalidInputError, QuestionTooLongError
 from assistant.evidence import (
     DocumentPassage,
+    ScoredSentence,
     SentenceVectors,
     best_chunk,
     merge_by_document,
@@ -34,7 +35,7 @@ from assistant.evidence import (
 )
 from assistant.generators import GenerationInput, Generator
 from assistant.language import detect_language
-from assistant.models import Answer, Filters, Timings, Turn
+from assistant.models import Answer, Filters, Source, Timings, Turn
 from assistant.prompts import NOT_FOUND, partial_refusal, refusal
 from assistant.question import NO, YES, question_kind
 from assistant.refusal import RefusalPolicy
@@ -177,8 +178,8 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             raise InvalidInputError("question: must not be empty")
-        if len(question) > self.limits.max_question_chars:
-            raise InvalidInputError(
+        if len(question) > self.limits.max_question_chars:  # the one length check (API, Slack, CLI)
+            raise QuestionTooLongError(
                 f"question: {len(question)} characters, the limit is {self.limits.max_question_chars}"
             )
         if len(history) > self.limits.max_history_turns:
@@ -256,7 +257,7 @@ class Assistant:
         (a passage names everything the question names), say so and cite that passage."""
         language = ranked.language
         topic = self.policy.topic(retrieval) if retrieval is not None else None
-        citations = []
+        citations: list[Source] = []
         if topic is not None:
             text = partial_refusal(language, topic.title)
             _, citations = number_sources([CitedSentence(text, [1])], [topic])
@@ -302,7 +303,7 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
     return None
 
 
-def _sentence_count(scored: list, passage: int) -> int:
+def _sentence_count(scored: list[ScoredSentence], passage: int) -> int:
     return sum(1 for s in scored if s.passage == passage)
 
 
