@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.cli import GENERATOR_HELP
+from assistant.settings import GENERATORS
+from evals.paths import DATASETS, REPO_ROOT, default_data_root
 
 if TYPE_CHECKING:
     from assistant.store import IndexSpec
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATASETS = REPO_ROOT / "evals" / "datasets"
 
-
-def default_data_root() -> Path | None:
-    candidate = (REPO_ROOT / ".." / "shared" / "data").resolve()
-    return candidate if candidate.is_dir() else None
+def _shared_data() -> Path | None:
+    """The shared benchmark data folder, when it exists."""
+    root = default_data_root()
+    return root if root.is_dir() else None
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -38,7 +38,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--corpus", action="append", type=Path, default=[], help="folder or file to ingest (repeatable)"
     )
     p.add_argument("--dataset", type=Path, help="questions, JSON Lines (see evals/datasets/README.md)")
-    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
+    p.add_argument("--generator", choices=GENERATORS, help=GENERATOR_HELP)
     p.add_argument("--k", type=int, help="passages given to the generator (default: settings top_k)")
     p.add_argument(
         "--out", type=Path, help="report folder (default evals/reports/<UTC date-time>-<git sha>-<dataset>)"
@@ -93,7 +93,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if not args.corpus or args.dataset is None:
         raise DatasetError("eval: --corpus and --dataset are required (or use `eval convert ...`)")
-    data_root = args.data or default_data_root()
+    data_root = args.data or _shared_data()
     corpora = [_resolve(path, data_root, "--corpus") for path in args.corpus]
     dataset = _resolve(args.dataset, data_root, "--dataset", also=DATASETS)
     records = load_dataset(dataset, limit=args.limit)
@@ -291,7 +291,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from evals.dataset import DatasetError
 
     settings = load_settings(args)
-    data_root = args.data or default_data_root()
+    data_root = args.data or _shared_data()
     if data_root is None:
         raise DatasetError("eval convert: no --data given and ../shared/data does not exist")
     out = args.out or settings.data_dir / "evals" / "work" / args.source

@@ -15,9 +15,10 @@ from conftest import make_settings
 
 from assistant.components import build_store
 from evals.bench import ingest_bench
-from evals.bench.common import default_data_root, latency_summary, load_questions, percentile, stage_corpora
+from evals.bench.common import latency_summary, load_questions, percentile, stage_corpora
 from evals.bench.load_bench import Outcome, account, index_env, run_level, start_server
 from evals.bench.query_bench import ensure_index, records_from
+from evals.paths import default_data_root
 from ingest.pipeline import run_ingest
 
 TEST_CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
