@@ -106,7 +106,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     eval_settings = settings.model_copy(update={"collection": eval_collection_name(corpora, spec)})
     client = build_chroma_client(settings.model_copy(update={"data_dir": eval_dir}))
     assistant = build_assistant(eval_settings, generator=args.generator, client=client, encoders=encoders)
-    corpus_info = ensure_index(corpora, assistant, eval_settings, eval_dir / "collections.json")
+    corpus_info = ensure_eval_index(corpora, assistant, eval_settings, eval_dir / "collections.json")
 
     judge = _build_judge(settings) if args.judge else None
     started = time.perf_counter()
@@ -185,42 +185,39 @@ def corpus_fingerprint(corpora: list[Path]) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
-def ensure_index(corpora: list[Path], assistant: Any, settings: Any, marker: Path) -> dict[str, Any]:
-    """Ingest the corpora into the eval collection unless its recorded fingerprint is current."""
-    from assistant.errors import AssistantError
-    from ingest.pipeline import run_ingest
+def ensure_eval_index(corpora: list[Path], assistant: Any, settings: Any, marker: Path) -> dict[str, Any]:
+    """Ingest the corpora into the eval collection unless its recorded fingerprint is current
+    (see evals.index.ensure_index)."""
+    from evals.index import ensure_index
+    from ingest.pipeline import IngestStats, run_ingest
 
     fingerprint, files = corpus_fingerprint(corpora)
-    known = json.loads(marker.read_text()) if marker.is_file() else {}
     store = assistant.retriever.store
+    paths = [str(p) for p in corpora]
+
+    def build() -> IngestStats:
+        stats = run_ingest(
+            corpora,
+            store,
+            assistant.retriever.encoders,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+        )
+        for error in stats.errors:
+            print(f"ingest failed: {error}", file=sys.stderr)
+        print(f"eval index {settings.collection}: {stats.summary()}", file=sys.stderr)
+        return stats
+
+    stats = ensure_index(store, marker, settings.collection, fingerprint, build, extra={"paths": paths})
     info: dict[str, Any] = {
-        "paths": [str(p) for p in corpora],
+        "paths": paths,
         "files": files,
         "fingerprint": fingerprint,
         "collection": settings.collection,
-        "ingested": False,
+        "ingested": stats is not None,
     }
-    try:
-        if known.get(settings.collection, {}).get("fingerprint") == fingerprint:
-            store.check_readable()
-            info["documents"], info["chunks"] = store.counts()
-            return info
-    except AssistantError:
-        pass  # recorded but unreadable: ingest again
-    stats = run_ingest(
-        corpora,
-        store,
-        assistant.retriever.encoders,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-    )
-    for error in stats.errors:
-        print(f"ingest failed: {error}", file=sys.stderr)
-    print(f"eval index {settings.collection}: {stats.summary()}", file=sys.stderr)
-    known[settings.collection] = {"fingerprint": fingerprint, "paths": info["paths"], "failed": stats.failed}
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps(known, indent=2))
-    info.update(ingested=True, failed=stats.failed)
+    if stats is not None:
+        info["failed"] = stats.failed
     info["documents"], info["chunks"] = store.counts()
     return info
 
