@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 VENV := .venv/bin
 
-.PHONY: run test test-fast setup setup-test ingest serve eval-ci lint
+.PHONY: run test test-fast setup setup-test ingest serve eval-ci lint typecheck
 
 run: setup ingest serve
 
@@ -27,12 +27,17 @@ ingest:
 serve:
 	EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS=$${EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS:-true} $(VENV)/exchange-assistant serve
 
-test: setup-test
+# Lint and type check first: they take seconds, the suite minutes.
+test: setup-test lint
 	$(VENV)/python -m pytest -q
 
 # The unit tier: pure logic with deterministic fakes (no models, no Chroma), in seconds.
 test-fast:
 	$(VENV)/python -m pytest -q tests/unit
 
-lint:
+lint: typecheck
 	$(VENV)/ruff check assistant ingest evals tests
+
+# mypy --strict on assistant, ingest and evals (configured in pyproject.toml)
+typecheck:
+	$(VENV)/python -m mypy

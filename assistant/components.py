@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,13 +25,12 @@ from assistant.index.keyword_store import KeywordIndexStore
 from assistant.index.retrieval import HybridRetriever
 from assistant.index.store import ChunkStore, IndexSpec
 from assistant.partners.store import PartnerStore
-from assistant.settings import Settings
+from assistant.settings import GENERATORS, Settings
 from assistant.storage.db import build_engine
 from assistant.storage.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 
-GENERATORS = ("local", "extractive", "openai")
 
 
 def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "query") -> dict[str, Embeddings]:
@@ -53,7 +53,7 @@ def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "qu
     return encoders
 
 
-def index_spec(settings: Settings, encoders: dict[str, Embeddings]) -> IndexSpec:
+def index_spec(settings: Settings, encoders: Mapping[str, Embeddings]) -> IndexSpec:
     return IndexSpec(
         encoders=tuple(sorted((name, getattr(enc, "model_id", name)) for name, enc in encoders.items())),
         chunk_size=settings.chunk_size,
@@ -77,7 +77,7 @@ def build_chroma_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-def build_store(settings: Settings, encoders: dict[str, Embeddings], client: ClientAPI | None = None) -> ChunkStore:
+def build_store(settings: Settings, encoders: Mapping[str, Embeddings], client: ClientAPI | None = None) -> ChunkStore:
     return ChunkStore(client or build_chroma_client(settings), settings.collection, index_spec(settings, encoders))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from assistant.partners.access import AccessPolicy
 
 GeneratorName = Literal["local", "extractive", "openai"]
+GENERATORS: tuple[GeneratorName, ...] = get_args(GeneratorName)  # the one list of generator names
 EmbedderName = Literal["use", "minilm"]
+
+
+def _default_embedders() -> list[EmbedderName]:
+    return ["use", "minilm"]
 
 
 def _alias(name: str) -> AliasChoices:
@@ -48,7 +53,7 @@ class Settings(BaseSettings):
 
     # --- embedding and chunking --------------------------------------------------------------
     embedders: Annotated[list[EmbedderName], NoDecode] = Field(
-        default_factory=lambda: ["use", "minilm"],
+        default_factory=_default_embedders,
         description="Dense encoders, fused with BM25. 'use' = multilingual USE v3, 'minilm' = all-MiniLM-L6-v2.",
     )
     chunk_size: int = Field(600, ge=100, le=4000, description="Target chunk length in characters.")

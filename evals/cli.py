@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.cli import GENERATOR_HELP
+from assistant.settings import GENERATORS
+from evals.paths import DATASETS, REPO_ROOT, default_data_root
 
 if TYPE_CHECKING:
     from assistant.index.store import IndexSpec
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATASETS = REPO_ROOT / "evals" / "datasets"
 
-
-def default_data_root() -> Path | None:
-    candidate = (REPO_ROOT / ".." / "shared" / "data").resolve()
-    return candidate if candidate.is_dir() else None
+def _shared_data() -> Path | None:
+    """The shared benchmark data folder, when it exists."""
+    root = default_data_root()
+    return root if root.is_dir() else None
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -38,7 +38,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--corpus", action="append", type=Path, default=[], help="folder or file to ingest (repeatable)"
     )
     p.add_argument("--dataset", type=Path, help="questions, JSON Lines (see evals/datasets/README.md)")
-    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
+    p.add_argument("--generator", choices=GENERATORS, help=GENERATOR_HELP)
     p.add_argument("--k", type=int, help="passages given to the generator (default: settings top_k)")
     p.add_argument(
         "--out", type=Path, help="report folder (default evals/reports/<UTC date-time>-<git sha>-<dataset>)"
@@ -93,7 +93,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if not args.corpus or args.dataset is None:
         raise DatasetError("eval: --corpus and --dataset are required (or use `eval convert ...`)")
-    data_root = args.data or default_data_root()
+    data_root = args.data or _shared_data()
     corpora = [_resolve(path, data_root, "--corpus") for path in args.corpus]
     dataset = _resolve(args.dataset, data_root, "--dataset", also=DATASETS)
     records = load_dataset(dataset, limit=args.limit)
@@ -106,7 +106,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     eval_settings = settings.model_copy(update={"collection": eval_collection_name(corpora, spec)})
     client = build_chroma_client(settings.model_copy(update={"data_dir": eval_dir}))
     assistant = build_assistant(eval_settings, generator=args.generator, client=client, encoders=encoders)
-    corpus_info = ensure_index(corpora, assistant, eval_settings, eval_dir / "collections.json")
+    corpus_info = ensure_eval_index(corpora, assistant, eval_settings, eval_dir / "collections.json")
 
     judge = _build_judge(settings) if args.judge else None
     started = time.perf_counter()
@@ -185,42 +185,39 @@ def corpus_fingerprint(corpora: list[Path]) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
-def ensure_index(corpora: list[Path], assistant: Any, settings: Any, marker: Path) -> dict[str, Any]:
-    """Ingest the corpora into the eval collection unless its recorded fingerprint is current."""
-    from assistant.errors import AssistantError
-    from ingest.pipeline import run_ingest
+def ensure_eval_index(corpora: list[Path], assistant: Any, settings: Any, marker: Path) -> dict[str, Any]:
+    """Ingest the corpora into the eval collection unless its recorded fingerprint is current
+    (see evals.index.ensure_index)."""
+    from evals.index import ensure_index
+    from ingest.pipeline import IngestStats, run_ingest
 
     fingerprint, files = corpus_fingerprint(corpora)
-    known = json.loads(marker.read_text()) if marker.is_file() else {}
     store = assistant.retriever.store
+    paths = [str(p) for p in corpora]
+
+    def build() -> IngestStats:
+        stats = run_ingest(
+            corpora,
+            store,
+            assistant.retriever.encoders,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+        )
+        for error in stats.errors:
+            print(f"ingest failed: {error}", file=sys.stderr)
+        print(f"eval index {settings.collection}: {stats.summary()}", file=sys.stderr)
+        return stats
+
+    stats = ensure_index(store, marker, settings.collection, fingerprint, build, extra={"paths": paths})
     info: dict[str, Any] = {
-        "paths": [str(p) for p in corpora],
+        "paths": paths,
         "files": files,
         "fingerprint": fingerprint,
         "collection": settings.collection,
-        "ingested": False,
+        "ingested": stats is not None,
     }
-    try:
-        if known.get(settings.collection, {}).get("fingerprint") == fingerprint:
-            store.check_readable()
-            info["documents"], info["chunks"] = store.counts()
-            return info
-    except AssistantError:
-        pass  # recorded but unreadable: ingest again
-    stats = run_ingest(
-        corpora,
-        store,
-        assistant.retriever.encoders,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-    )
-    for error in stats.errors:
-        print(f"ingest failed: {error}", file=sys.stderr)
-    print(f"eval index {settings.collection}: {stats.summary()}", file=sys.stderr)
-    known[settings.collection] = {"fingerprint": fingerprint, "paths": info["paths"], "failed": stats.failed}
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps(known, indent=2))
-    info.update(ingested=True, failed=stats.failed)
+    if stats is not None:
+        info["failed"] = stats.failed
     info["documents"], info["chunks"] = store.counts()
     return info
 
@@ -273,7 +270,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from evals.dataset import DatasetError
 
     settings = load_settings(args)
-    data_root = args.data or default_data_root()
+    data_root = args.data or _shared_data()
     if data_root is None:
         raise DatasetError("eval convert: no --data given and ../shared/data does not exist")
     out = args.out or settings.data_dir / "evals" / "work" / args.source

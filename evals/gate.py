@@ -12,7 +12,8 @@ THRESHOLDS = Path(__file__).resolve().parent / "thresholds.json"
 
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        thresholds: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return thresholds
     except (OSError, ValueError):
         return {}
 

@@ -396,7 +396,7 @@ def _load_table(path: Path, text: str, doc_id: str) -> LoadResult:
                     f"has {len(fieldnames) + len(extra)} fields but the header has {len(fieldnames)} "
                     f"(the extra values are kept in the row's text as '{_EXTRA}')",
                 ))
-                row[_EXTRA] = "; ".join(v for v in extra if v)  # type: ignore[assignment]
+                row[_EXTRA] = "; ".join(v for v in extra if v)
             row["\x00line"] = str(reader.line_num)
             rows.append(row)
     except csv.Error as exc:

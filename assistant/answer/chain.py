@@ -31,6 +31,7 @@ from assistant.answer.citations import (
 )
 from assistant.answer.evidence import (
     DocumentPassage,
+    ScoredSentence,
     SentenceVectors,
     best_chunk,
     merge_by_document,
@@ -42,9 +43,9 @@ from assistant.answer.generators import GenerationInput, Generator
 from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
 from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.support import SupportChecker
-from assistant.errors import InvalidInputError
+from assistant.errors import InvalidInputError, QuestionTooLongError
 from assistant.index.retrieval import HybridRetriever, Passage, Retrieval
-from assistant.models import Answer, Filters, Timings, Turn
+from assistant.models import Answer, Filters, Source, Timings, Turn
 from assistant.text.language import detect_language
 from assistant.text.question import NO, YES, question_kind
 
@@ -184,8 +185,8 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             raise InvalidInputError("question: must not be empty")
-        if len(question) > self.limits.max_question_chars:
-            raise InvalidInputError(
+        if len(question) > self.limits.max_question_chars:  # the one length check (API, Slack, CLI)
+            raise QuestionTooLongError(
                 f"question: {len(question)} characters, the limit is {self.limits.max_question_chars}"
             )
         if len(history) > self.limits.max_history_turns:
@@ -263,7 +264,7 @@ class Assistant:
         (a passage names everything the question names), say so and cite that passage."""
         language = ranked.language
         topic = self.policy.topic(retrieval) if retrieval is not None else None
-        citations = []
+        citations: list[Source] = []
         if topic is not None:
             text = partial_refusal(language, topic.title)
             _, citations = number_sources([CitedSentence(text, [1])], [topic])
@@ -309,7 +310,7 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
     return None
 
 
-def _sentence_count(scored: list, passage: int) -> int:
+def _sentence_count(scored: list[ScoredSentence], passage: int) -> int:
     return sum(1 for s in scored if s.passage == passage)
 
 

@@ -84,16 +84,21 @@ def score_sentences(
     count = len(scored)
     idf = {t: math.log(1 + count / (1 + sum(t in s for s in sentence_tokens))) for t in q_tokens}
     total = sum(idf.values()) or 1.0
-    for sentence, tokens in zip(scored, sentence_tokens, strict=True):
-        sentence.lexical = sum(idf[t] for t in q_tokens & tokens) / total
+    for item, tokens in zip(scored, sentence_tokens, strict=True):
+        item.lexical = sum(idf[t] for t in q_tokens & tokens) / total
     if vectors.available and query_vector is not None:
         sims = vectors.of([s.text for s in scored]) @ np.asarray(query_vector, dtype=np.float32)
-        for sentence, sim in zip(scored, sims, strict=True):
-            sentence.semantic = float(max(0.0, min(1.0, sim)))
+        for item, sim in zip(scored, sims, strict=True):
+            item.semantic = float(max(0.0, min(1.0, sim)))
     return scored
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")
+
+
+def _best_first(sentences: list[ScoredSentence]) -> list[int]:
+    """Indexes of `sentences`, best match first."""
+    return sorted(range(len(sentences)), key=lambda i: -sentences[i].match)
 
 
 def select_evidence(
@@ -119,7 +124,7 @@ def select_evidence(
         used += cost
         return True
 
-    rankings = [sorted(range(len(s)), key=lambda i, s=s: -s[i].match) for s in by_passage]
+    rankings = [_best_first(sentences) for sentences in by_passage]
     for rank in range(per_passage):
         for p in range(n_passages):
             if rank >= len(rankings[p]):

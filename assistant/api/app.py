@@ -9,9 +9,9 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -19,20 +19,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.chain import Assistant, StreamEvent
 from assistant.answer.sources import public_answer
+from assistant.api.deps import AssistantDep, SlackDep, WarmingDep
 from assistant.api.limits import BODY_TIMEOUT_SECONDS, MAX_BODY_BYTES, BodyLimitMiddleware
 from assistant.api.metrics import install_metrics
+from assistant.api.partner_guard import AskPartner, Caller, scoped_filters
 from assistant.api.schemas import AskRequest, ErrorBody, Readiness
 from assistant.errors import (
     AssistantError,
+    AuthenticationError,
+    FeatureDisabledError,
     GeneratorUnavailableError,
     IndexMismatchError,
     IndexNotBuiltError,
     InvalidInputError,
     ModelFileError,
+    NotFoundError,
+    PartnerExistsError,
+    PartnerKeyRequiredError,
+    PermissionDeniedError,
+    RateLimitedError,
 )
 from assistant.log import log_question, request_id
 from assistant.models import Answer
-from assistant.partners.guard import ApiError, AskPartner, Caller, scoped_filters
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -49,8 +57,17 @@ _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large", 415: "unsupported_media_type",
 }
-_STATUS = {
+# The one translation of the error hierarchy (assistant/errors.py) to HTTP statuses; any other
+# AssistantError is a 500.
+_STATUS: dict[type[AssistantError], int] = {
     InvalidInputError: 422,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    PartnerKeyRequiredError: 400,
+    RateLimitedError: 429,
+    NotFoundError: 404,
+    PartnerExistsError: 409,
+    FeatureDisabledError: 503,
     IndexNotBuiltError: 503,
     IndexMismatchError: 503,
     GeneratorUnavailableError: 503,
@@ -65,11 +82,17 @@ def _status_for(exc: AssistantError) -> int:
     return 500
 
 
-def get_assistant(request: Request) -> Assistant:
-    return request.app.state.assistant  # type: ignore[no-any-return]
-
-
-AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+def error_response(exc: AssistantError) -> JSONResponse:
+    """`{error_code, detail}` with the status of the error's class; a rate limit adds
+    `retry_after` and Retry-After, an authentication error with a scheme WWW-Authenticate."""
+    body: dict[str, Any] = {"error_code": exc.code, "detail": str(exc)}
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimitedError):
+        body["retry_after"] = exc.retry_after
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, AuthenticationError) and exc.scheme:
+        headers["WWW-Authenticate"] = exc.scheme
+    return JSONResponse(body, status_code=_status_for(exc), headers=headers)
 
 
 def create_app(
@@ -104,8 +127,8 @@ def create_app(
                 app.state.assistant = build_assistant(settings)
                 app.state.access = settings.access_policy()
                 if partners is None:
+                    from assistant.api.widget import set_web_state
                     from assistant.components import build_sql_stores
-                    from assistant.web.routes import set_web_state
 
                     stores = build_sql_stores(settings)
                     set_web_state(app, stores.partners, stores.feedback,
@@ -129,7 +152,7 @@ def create_app(
     _install_middleware(app, body_timeout_seconds)
     install_metrics(app)  # added after the other middleware, so it is outermost
     _install_error_handlers(app)
-    from assistant.web.routes import install_web
+    from assistant.api.widget import install_web
 
     install_web(app, partners, feedback, demo_origins, admin_token, access)  # widget, demo, feedback, partners
 
@@ -176,7 +199,7 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["ops"])
-    async def readyz(request: Request, assistant: AssistantDep) -> Response:
+    async def readyz(assistant: AssistantDep, warming: WarmingDep, slack: SlackDep) -> Response:
         """Readiness: the index exists and matches the settings; counts, encoders and generator;
         with Slack mounted, `slack` is `ok`, `connecting` or `degraded` (the API still answers)."""
         store = assistant.retriever.store
@@ -187,10 +210,8 @@ def create_app(
         except AssistantError as exc:
             ready, detail = False, str(exc)
         status = "ready" if ready else "not_ready"
-        warming = getattr(app.state, "warming", None)
         if ready and warming is not None and not warming.is_set():
             ready, status, detail = False, "warming", "loading and warming the models"
-        slack = getattr(request.app.state, "slack", None)
         body = Readiness(
             ready=ready, status=status, documents=docs, chunks=chunks, embedders=store.encoder_names,
             generator=assistant.generator.name, index_version=store.version(), detail=detail,
@@ -247,12 +268,9 @@ def start_warming(app: FastAPI) -> None:
 
 
 def _checked_filters(body: AskRequest, assistant: Assistant, partner: Caller) -> Filters | None:
-    """422 `question_too_long` before any work; the filters narrowed to the partner's sources."""
+    """The filters narrowed to the partner's sources. The question itself is checked by the
+    assistant (422 `question_too_long`, `invalid_input`) before any retrieval."""
     log_question(logger, body.question, "api")
-    limit = assistant.limits.max_question_chars
-    if len(body.question.strip()) > limit:
-        raise ApiError(422, "question_too_long",
-                       f"question: {len(body.question.strip())} characters, the limit is {limit}")
     return scoped_filters(partner, body.filters, lambda: assistant.retriever.snapshot().manifest)
 
 
@@ -323,10 +341,10 @@ def _install_middleware(app: FastAPI, body_timeout_seconds: float) -> None:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
-        status = _status_for(exc)
-        if status >= 500:
+        response = error_response(exc)
+        if response.status_code >= 500:
             logger.error("request failed code=%s detail=%s", exc.code, exc)
-        return JSONResponse({"error_code": exc.code, "detail": str(exc)}, status_code=status)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.answer.sources import public_answer
 from assistant.errors import AssistantError
-from assistant.settings import load_settings
+from assistant.settings import GENERATORS, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="ask a question")
     p.add_argument("question", help="the question, in any language (quote it)")
     p.add_argument("--json", action="store_true", help="print the API's JSON answer")
-    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
+    p.add_argument("--generator", choices=GENERATORS, help=GENERATOR_HELP)
     p.add_argument("--lang", action="append", help="only documents in this language (repeatable)")
     p.add_argument("--source", action="append", help="only documents matching this glob (repeatable)")
     p.set_defaults(handler=cmd_ask)
@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP API and the widget demo")
     p.add_argument("--host", help="address to listen on (default EXCHANGE_ASSISTANT_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default EXCHANGE_ASSISTANT_PORT or 8000)")
-    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
+    p.add_argument("--generator", choices=GENERATORS, help=GENERATOR_HELP)
     p.add_argument(
         "--embedded", action="store_true",
         help="open embedded Chroma in this process instead of a local Chroma server (no other "

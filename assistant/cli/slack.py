@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.cli import GENERATOR_HELP
 from assistant.errors import InvalidInputError
+from assistant.settings import GENERATORS
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -16,7 +17,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN)",
     )
-    p.add_argument("--generator", choices=["local", "extractive", "openai"], help=GENERATOR_HELP)
+    p.add_argument("--generator", choices=GENERATORS, help=GENERATOR_HELP)
     p.set_defaults(handler=cmd_slack)
 
 
@@ -37,5 +38,5 @@ def cmd_slack(args: argparse.Namespace) -> int:
     assistant.retriever.snapshot()  # fail now, with the ingest hint, rather than on the first question
     app = build_slack_app(settings, assistant)
     sys.stderr.write("Slack bot connecting over Socket Mode; Ctrl-C to stop\n")
-    SocketModeHandler(app, app_token=settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+    SocketModeHandler(app, app_token=settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]  # slack_sdk: start() is not annotated
     return 0

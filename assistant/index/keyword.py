@@ -124,8 +124,8 @@ class Postings:
         (the only tokenising an incremental update does). Unused vocabulary is dropped."""
         new = Postings.from_chunks(added, self.vocab)
         rows = np.flatnonzero(keep)
-        old_tf = self.tf[rows]
-        old_tf.resize((len(rows), len(new.vocab)))
+        kept = self.tf[rows]
+        old_tf = sparse.csr_matrix((kept.data, kept.indices, kept.indptr), shape=(len(rows), len(new.vocab)))
         tf = sparse.vstack([old_tf, new.tf], format="csr")
         used = np.flatnonzero(np.bincount(tf.indices, minlength=tf.shape[1]))
         remap = np.full(tf.shape[1], -1, dtype=np.int32)
@@ -133,7 +133,7 @@ class Postings:
         tf = sparse.csr_matrix((tf.data, remap[tf.indices], tf.indptr), shape=(tf.shape[0], len(used)))
         return Postings(
             chunk_ids=[self.chunk_ids[i] for i in rows] + new.chunk_ids,
-            texts=PackedTexts.pack([*(self.texts[i] for i in rows), *new.texts]),
+            texts=PackedTexts.pack([*(self.texts[int(i)] for i in rows), *new.texts]),
             metadatas=[self.metadatas[i] for i in rows] + new.metadatas,
             vocab=[new.vocab[i] for i in used],
             tf=tf,

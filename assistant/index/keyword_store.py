@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -137,7 +137,7 @@ class KeywordIndexStore:
             ).first()
             if header is None:
                 return None
-            parts = conn.execute(
+            parts: Sequence[bytes] = conn.execute(
                 select(keyword_index_parts.c.data)
                 .where(_is(keyword_index_parts, name, digest))
                 .order_by(keyword_index_parts.c.part)
@@ -196,7 +196,7 @@ class KeywordIndexStore:
                 return False
             for i, part in enumerate(parts):
                 conn.execute(insert(keyword_index_parts).values(name=name, digest=digest, part=i, data=part))
-            old = conn.execute(
+            old: Sequence[str] = conn.execute(
                 select(keyword_indexes.c.digest)
                 .where(keyword_indexes.c.name == name)
                 .order_by(keyword_indexes.c.created_at.desc())

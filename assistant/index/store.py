@@ -28,6 +28,7 @@ from typing import Any
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Metadatas, PyEmbeddings
 from chromadb.errors import NotFoundError
 
 from assistant.errors import IndexMismatchError, IndexNotBuiltError, IngestLockedError
@@ -37,6 +38,13 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 _PAGE = 2000
 _WRITE_BATCH = 1000
+
+
+def _placeholder_vectors(n: int) -> PyEmbeddings:
+    """Vectors for the bookkeeping collections (manifest, lock), which are never searched."""
+    return [[0.0] for _ in range(n)]
+
+
 LOCK_STALE_SECONDS = 120.0  # a holder that has not refreshed its heartbeat for this long is gone
 LOCK_HEARTBEAT_SECONDS = 20.0
 LOCK_SETTLE_SECONDS = 0.3  # wait after writing the lock, then check nobody overwrote it
@@ -298,8 +306,9 @@ class ChunkStore:
         self, encoder: str, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[DenseHit]:
         collection = self._chunks(encoder)
+        query: PyEmbeddings = [list(vector)]
         result = collection.query(
-            query_embeddings=[list(vector)],
+            query_embeddings=query,
             n_results=k,
             where=where,
             include=["documents", "metadatas", "distances"],
@@ -347,11 +356,10 @@ class ChunkStore:
             encoded = vectors[encoder]
             for start in range(0, len(ids), _WRITE_BATCH):
                 end = start + _WRITE_BATCH
+                batch_metas: Metadatas = list(metas[start:end])
+                batch_vectors: PyEmbeddings = list(encoded[start:end])
                 collection.upsert(
-                    ids=ids[start:end],
-                    documents=texts[start:end],
-                    metadatas=metas[start:end],  # type: ignore[arg-type]
-                    embeddings=encoded[start:end],  # type: ignore[arg-type]
+                    ids=ids[start:end], documents=texts[start:end], metadatas=batch_metas, embeddings=batch_vectors
                 )
 
     def chunks_with_hash(self, ids: list[str], content_hash: str) -> set[str]:
@@ -380,7 +388,7 @@ class ChunkStore:
             docs.upsert(
                 ids=[doc.record.doc_id for doc in part],
                 metadatas=[doc.record.to_metadata() for doc in part],
-                embeddings=[[0.0] for _ in part],
+                embeddings=_placeholder_vectors(len(part)),
             )
 
     def delete_document(self, record: DocRecord) -> None:
@@ -411,7 +419,7 @@ class IngestLock:
         self.name = name
         self.stale_seconds = stale_seconds
         self.nonce = uuid.uuid4().hex
-        self.meta = {"host": socket.gethostname(), "pid": os.getpid(), "nonce": self.nonce}
+        self.meta: dict[str, str | int] = {"host": socket.gethostname(), "pid": os.getpid(), "nonce": self.nonce}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -449,7 +457,9 @@ class IngestLock:
     def _write(self, started: float) -> None:
         now = time.time()
         self._collection().upsert(
-            ids=["ingest"], embeddings=[[0.0]], metadatas=[{**self.meta, "started": started, "heartbeat": now}]
+            ids=["ingest"],
+            embeddings=_placeholder_vectors(1),
+            metadatas=[{**self.meta, "started": started, "heartbeat": now}],
         )
 
     def acquire(self) -> None:

@@ -60,7 +60,7 @@ class LlamaCppChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        text = "".join(chunk.message.content for chunk in self._stream(messages, stop, run_manager))  # type: ignore[misc]
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, run_manager))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(

@@ -57,10 +57,6 @@ class SlidingWindowLimiter:
             if len(self._hits) > 10_000:
                 self._prune(now)
 
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
-
     def _prune(self, now: float) -> None:
         for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
             del self._hits[key]

@@ -81,12 +81,12 @@ class SqlWindowLimiter:
             now = self.clock()  # after waiting for the lock: no accepted hit is later than this
             cutoff = now - self.window
             conn.execute(delete(rate_limit_hits).where(rate_limit_hits.c.key == key, rate_limit_hits.c.at <= cutoff))
-            count = conn.execute(
+            count: int = conn.execute(
                 select(func.count()).select_from(rate_limit_hits).where(rate_limit_hits.c.key == key)
             ).scalar_one()
             if count >= limit:
                 # the request that must expire before one more fits: the (count - limit + 1)-th oldest
-                oldest = conn.execute(
+                oldest: float = conn.execute(
                     select(rate_limit_hits.c.at)
                     .where(rate_limit_hits.c.key == key)
                     .order_by(rate_limit_hits.c.at)
@@ -121,10 +121,6 @@ class SqlWindowLimiter:
             conn.execute(delete(rate_limit_keys).where(rate_limit_keys.c.touched_at <= cutoff - 86_400))
         return int(dropped or 0)
 
-    def reset(self, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(rate_limit_hits).where(rate_limit_hits.c.key == key))
-
 
 class LayeredLimiter:
     """The shared limiter behind an in-process fast path that can only refuse (see the module
@@ -142,7 +138,3 @@ class LayeredLimiter:
         if wait is None:
             self.local.record(key)
         return wait
-
-    def reset(self, key: str) -> None:
-        self.local.reset(key)
-        self.shared.reset(key)

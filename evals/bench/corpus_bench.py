@@ -12,8 +12,9 @@ from chromadb.config import Settings as ChromaSettings
 
 from assistant.components import build_assistant
 from assistant.llm.model_files import MODEL_FILENAME
-from evals.bench.common import REPO_ROOT, CachingEncoder, latency_summary, load_questions, temp_dir
+from evals.bench.common import CachingEncoder, latency_summary, load_questions, temp_dir
 from evals.bench.ingest_bench import ingest_once
+from evals.paths import REPO_ROOT
 
 
 def corpora(data_root: Path) -> list[tuple[str, Path, str]]:

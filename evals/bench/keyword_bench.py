@@ -95,9 +95,9 @@ def run(
             engine = build_engine(url)
             store = KeywordIndexStore(engine)
             fake = _Store(f"bench-{size}-{time.time_ns()}", spec)
-            _, save_s = _timed(lambda s=store, f=fake, p=postings: s.save(f, "d" * 64, 1, p))  # type: ignore[arg-type]
+            _, save_s = _timed(lambda s=store, f=fake, p=postings: s.save(f, "d" * 64, 1, p))
             opened, open_s = _timed(
-                lambda s=store, f=fake: KeywordIndex.from_postings(s.load(f.base_name, "d" * 64))  # type: ignore[arg-type]
+                lambda s=store, f=fake: KeywordIndex.from_postings(s.load(f.base_name, "d" * 64))
             )
             query = "cultural exchange programme students"
             assert np.allclose(opened.scores(query), index.scores(query))

@@ -21,6 +21,7 @@ from evals.bench.common import (
     stage_corpora,
     temp_dir,
 )
+from evals.index import ensure_index
 
 
 def base_records(
@@ -64,22 +65,7 @@ def synthetic_corpus(records: list[dict[str, Any]], min_chunks: int, path: Path)
     return written
 
 
-def is_current(store: Any, marker: Path) -> bool:
-    """A cached index is reused when it matches the current settings and still holds what its
-    build marker says it was built with."""
-    from assistant.errors import AssistantError
-
-    if not marker.is_file():
-        return False
-    try:
-        store.check_readable()
-    except AssistantError:
-        return False
-    built = json.loads(marker.read_text(encoding="utf-8"))
-    return list(store.counts()) == [built["documents"], built["chunks"]]
-
-
-def ensure_index(
+def ensure_synthetic_index(
     settings: Any,
     encoders: dict[str, Any],
     client: Any,
@@ -87,29 +73,30 @@ def ensure_index(
     size: int,
     cache: Path,
 ) -> dict[str, Any]:
-    """The index of at least `size` chunks, reused when its build marker still matches, else
-    built from `records(chunk_size, chunk_overlap)` (only then called)."""
+    """The index of at least `size` chunks, reused when its build marker still matches (see
+    evals.index.ensure_index), else built from `records(chunk_size, chunk_overlap)` (only then
+    called)."""
     from assistant.components import build_store
-    from ingest.pipeline import run_ingest
+    from ingest.pipeline import IngestStats, run_ingest
 
     store = build_store(settings, encoders, client)
-    marker = cache / f"built-{size}.json"
-    if is_current(store, marker):
-        docs, chunks = store.counts()
-        return {"built": False, "build_s": 0.0, "documents": docs, "chunks": chunks}
-    corpus = cache / f"synthetic-{size}.jsonl"
-    synthetic_corpus(records(store.spec.chunk_size, store.spec.chunk_overlap), size, corpus)
-    started = time.perf_counter()
-    stats = run_ingest([corpus], store, encoders, rebuild=True, progress=False)
+    build_s = 0.0
+
+    def build() -> IngestStats:
+        nonlocal build_s
+        corpus = cache / f"synthetic-{size}.jsonl"
+        synthetic_corpus(records(store.spec.chunk_size, store.spec.chunk_overlap), size, corpus)
+        started = time.perf_counter()
+        stats = run_ingest([corpus], store, encoders, rebuild=True, progress=False)
+        build_s = time.perf_counter() - started
+        return stats
+
+    stats = ensure_index(store, cache / "built.json", store.base_name, f"synthetic-{size}", build)
     docs, chunks = store.counts()
-    marker.write_text(json.dumps({"documents": docs, "chunks": chunks}), encoding="utf-8")
-    return {
-        "built": True,
-        "build_s": time.perf_counter() - started,
-        "documents": docs,
-        "chunks": chunks,
-        "failed": stats.failed,
-    }
+    info: dict[str, Any] = {"built": stats is not None, "build_s": build_s, "documents": docs, "chunks": chunks}
+    if stats is not None:
+        info["failed"] = stats.failed
+    return info
 
 
 def measure(assistant: Any, questions: list[str], top_k: int) -> dict[str, Any]:
@@ -161,7 +148,7 @@ def run(
     results = []
     for size in sizes:
         size_settings = settings.model_copy(update={"collection": f"bench-c{size}", "generator": "extractive"})
-        index = ensure_index(size_settings, caching, client, records, size, cache_dir)
+        index = ensure_synthetic_index(size_settings, caching, client, records, size, cache_dir)
         assistant = build_assistant(size_settings, "extractive", client=client, encoders=encoders)
         figures = measure(assistant, questions, settings.top_k)
         results.append({"size": size, **index, **figures})

@@ -15,9 +15,10 @@ from conftest import make_settings
 
 from assistant.components import build_store
 from evals.bench import ingest_bench
-from evals.bench.common import default_data_root, latency_summary, load_questions, percentile, stage_corpora
+from evals.bench.common import latency_summary, load_questions, percentile, stage_corpora
 from evals.bench.load_bench import Outcome, account, index_env, run_level, start_server
-from evals.bench.query_bench import ensure_index, records_from
+from evals.bench.query_bench import ensure_synthetic_index, records_from
+from evals.paths import default_data_root
 from ingest.pipeline import run_ingest
 
 TEST_CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -110,14 +111,14 @@ def test_query_bench_index_holds_at_least_the_asked_chunks_under_distinct_ids_an
     base_chunks = sum(r["chunks"] for r in records)
     assert 0 < base_chunks < 80  # so the index must repeat documents to reach the size
     client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
-    first = ensure_index(settings, encoders, client, lambda *_: records, 80, tmp_path / "cache")
+    first = ensure_synthetic_index(settings, encoders, client, lambda *_: records, 80, tmp_path / "cache")
     assert first["built"] and not first["failed"]
     assert 80 <= first["chunks"] < 80 + max(r["chunks"] for r in records)
     assert first["documents"] > len(records)
     chunks_name = build_store(settings, encoders, client).chunks_name(next(iter(encoders)))
     ids = client.get_collection(chunks_name).get(include=[])["ids"]
     assert len(ids) == len(set(ids)) == first["chunks"]
-    again = ensure_index(settings, encoders, client, lambda *_: [], 80, tmp_path / "cache")
+    again = ensure_synthetic_index(settings, encoders, client, lambda *_: [], 80, tmp_path / "cache")
     assert not again["built"]
     assert (again["documents"], again["chunks"]) == (first["documents"], first["chunks"])
 

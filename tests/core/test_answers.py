@@ -88,6 +88,7 @@ def test_language_filter_limits_the_evidence(assistant: Assistant) -> None:
     answer = assistant.answer(
         "Where was the China-Kazakhstan cultural exchange program launched?", filters=Filters(languages=["en"])
     )
+    assert answer.citations
     assert all(c.language == "en" for c in answer.citations)
     assert KAZAKHSTAN_FR not in [c.doc_id for c in answer.citations]
 

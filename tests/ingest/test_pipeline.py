@@ -148,6 +148,7 @@ def test_sources_are_stored_relative_to_the_ingested_folder_never_absolute(
     sources = {c.metadata["doc_id"]: c.metadata["source"] for c in store.iter_chunks()}
     assert sources["public/2024/oslo"] == "public/2024/oslo.md"
     assert sources["busan-summer-camp"] == "busan-summer-camp.txt"  # a file given alone: its name
+    assert sources
     assert not any(source.startswith("/") or str(tmp_path) in source for source in sources.values())
 
 

@@ -32,6 +32,9 @@ def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
+BUSAN = "How many students does the Busan Summer Language Camp welcome?"  # answered from programs/
+
+
 def doc_ids(answer: dict[str, Any]) -> list[str]:
     return [c["doc_id"] for c in answer["citations"]]
 
@@ -139,6 +142,10 @@ def test_partner_limited_to_program_pages_gets_no_citation_from_the_seeds(api: A
     answer = ask(api, programs.key).json()
     assert answer["refused"] or not any(d.startswith(TIANJIN_DOC) for d in doc_ids(answer))
     assert all(d.startswith("programs/") for d in doc_ids(answer))
+    # Not vacuous: a question its sources answer is answered, and cited, from them only.
+    busan = doc_ids(ask(api, programs.key, question=BUSAN).json())
+    assert busan
+    assert all(d.startswith("programs/") for d in busan)
 
     seeds = api.partner(sources=["0*"])
     answer = ask(api, seeds.key).json()
@@ -150,6 +157,9 @@ def test_partner_cannot_widen_its_scope_with_request_filters(api: Api) -> None:
     programs = api.partner(sources=["programs/*"])
     answer = ask(api, programs.key, filters={"sources": ["004_*", "*"]}).json()
     assert not any(d.startswith(TIANJIN_DOC) for d in doc_ids(answer))
+    widened = doc_ids(ask(api, programs.key, question=BUSAN, filters={"sources": ["004_*", "*"]}).json())
+    assert widened
+    assert all(d.startswith("programs/") for d in widened)
 
 
 def test_server_side_requests_with_a_service_token_work_without_cors(api: Api) -> None:

@@ -54,6 +54,9 @@ def api(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield server
 
 
+BUSAN = "How many students does the Busan Summer Language Camp welcome?"  # answered from programs/
+
+
 def cited(response: httpx.Response) -> list[str]:
     return [c["doc_id"] for c in response.json()["citations"]]
 
@@ -92,6 +95,13 @@ def test_service_token_is_answered_within_its_scope_and_rate_limit(api: Api) -> 
     )
     assert scoped.status_code == 200
     assert all(d.startswith("programs/") for d in cited(scoped))
+    # Not vacuous: what the token's scope does hold is cited, and only from there.
+    in_scope = httpx.post(
+        f"{api.url}/v1/ask", json={"question": BUSAN, "filters": {"sources": ["*"]}},
+        headers={"Authorization": f"Bearer {SCOPED_TOKEN}"}, timeout=60,
+    )
+    assert cited(in_scope)
+    assert all(d.startswith("programs/") for d in cited(in_scope))
     slow = {"Authorization": f"Bearer {SLOW_TOKEN}"}
     assert httpx.post(f"{api.url}/v1/ask", json={"question": TIANJIN}, headers=slow, timeout=60).status_code == 200
     limited = httpx.post(f"{api.url}/v1/ask", json={"question": TIANJIN}, headers=slow, timeout=60)

@@ -21,17 +21,18 @@ import glob
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Literal, Protocol
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.api.deps import AccessDep, LimiterDep, PartnersDep, RateLimiter
+from assistant.errors import AccessError, AuthenticationError, PermissionDeniedError, RateLimitedError
 from assistant.models import Filters
 from assistant.partners.access import AccessPolicy
 from assistant.partners.ratelimit import SlidingWindowLimiter
-from assistant.partners.store import Partner, PartnerStore
+from assistant.partners.store import Partner
 
 logger = logging.getLogger(__name__)
 
@@ -40,23 +41,6 @@ GUARDED_PATHS = frozenset({"/v1/ask", "/v1/ask/stream", "/v1/feedback", "/v1/wid
 # A source pattern no document id or path can match (NUL never occurs in either): used when the
 # partner's scope and the request's filters have no document in common.
 MATCH_NOTHING = "\x00"
-
-
-class ApiError(Exception):
-    """An HTTP refusal with the API's error body `{error_code, detail}`."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        detail: str,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
-        self.headers = headers or {}
-        self.extra = extra or {}
 
 
 @dataclass(frozen=True)
@@ -70,103 +54,85 @@ class Caller:
 
 
 def install_partner_guard(app: FastAPI, access: AccessPolicy | None = None) -> None:
-    """Add the rate limiter, the CORS middleware and the ApiError handler. The guard finds the
-    PartnerStore in `app.state.partners` (None: every partner key is refused) and the service
-    tokens / anonymous opt-in in `app.state.access` (default: keyless requests are refused)."""
+    """Add the in-process rate limiter and the CORS middleware. The guard gets the PartnerStore
+    (None: every partner key is refused), the service tokens / anonymous opt-in (default:
+    keyless requests are refused) and the limiter through assistant.api.deps. Its refusals are
+    AccessErrors, answered by the API's one AssistantError handler."""
     app.state.partner_limiter = SlidingWindowLimiter(window_seconds=60.0)
     app.state.access = access or AccessPolicy()
     app.add_middleware(PartnerCORSMiddleware)
 
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            {"error_code": exc.code, "detail": exc.detail, **exc.extra},
-            status_code=exc.status,
-            headers=exc.headers,
-        )
+
+def _refuse(error: AccessError, partner: str = "-", origin: str | None = None) -> AccessError:
+    logger.info("partner request refused code=%s partner=%s origin=%s", error.code, partner, origin)
+    return error
 
 
-def _refuse(status: int, code: str, detail: str, partner: str = "-", origin: str | None = None) -> ApiError:
-    logger.info("partner request refused code=%s partner=%s origin=%s", code, partner, origin)
-    return ApiError(status, code, detail)
-
-
-def _rate_limit(request: Request, key: str, rpm: int, who: str) -> None:
-    limiter: SlidingWindowLimiter = request.app.state.partner_limiter
+def _rate_limit(limiter: RateLimiter, key: str, rpm: int, who: str) -> None:
     wait = limiter.hit(key, rpm)
     if wait is not None:
         logger.info("rate limited caller=%s bucket=%s rpm=%s", who, key.split(":", 1)[0], rpm)
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"more than {rpm} requests per minute; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-            extra={"retry_after": wait},
-        )
+        raise RateLimitedError(f"more than {rpm} requests per minute; retry in {wait} s", retry_after=wait)
 
 
-def _keyless_caller(request: Request, bucket: str) -> Caller:
+def _keyless_caller(request: Request, bucket: str, access: AccessPolicy, limiter: RateLimiter) -> Caller:
     """A request without X-Partner-Key: a service token, the anonymous opt-in, or a 401."""
-    access: AccessPolicy = getattr(request.app.state, "access", None) or AccessPolicy()
     authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, presented = authorization.partition(" ")
         token = access.find_token(presented.strip()) if scheme.lower() == "bearer" and presented.strip() else None
         if token is None:
-            raise _refuse(401, "invalid_token", "Authorization: unknown service token (expected Bearer <token>)")
-        _rate_limit(request, f"{bucket}:token:{token.name}", token.rpm, f"token:{token.name}")
+            raise _refuse(AuthenticationError(
+                "Authorization: unknown service token (expected Bearer <token>)", code="invalid_token"
+            ))
+        _rate_limit(limiter, f"{bucket}:token:{token.name}", token.rpm, f"token:{token.name}")
         return Caller("token", token.name, token.sources)
     if not access.anonymous:
-        raise _refuse(
-            401,
-            "authentication_required",
+        raise _refuse(AuthenticationError(
             f"send {PARTNER_HEADER} (the widget) or Authorization: Bearer <service token>; "
             "anonymous access is off on this server (EXCHANGE_ASSISTANT_ANONYMOUS_ACCESS)",
-        )
+            code="authentication_required",
+        ))
     client = request.client.host if request.client else "-"
-    _rate_limit(request, f"{bucket}:anon:{client}", access.anonymous_rpm, "anonymous")
+    _rate_limit(limiter, f"{bucket}:anon:{client}", access.anonymous_rpm, "anonymous")
     return Caller("anonymous", "")
 
 
-def partner_guard(bucket: str) -> Callable[[Request], Caller]:
+def partner_guard(bucket: str) -> Callable[..., Caller]:
     """A dependency for a guarded route: the caller (partner, service token or anonymous), or an
-    ApiError. `bucket` names the rate-limit window ("ask", "feedback" or "config"), so feedback
-    clicks do not use up a caller's questions."""
+    AccessError (401/403/429). `bucket` names the rate-limit window ("ask", "feedback" or
+    "config"), so feedback clicks do not use up a caller's questions."""
 
-    def guard(request: Request) -> Caller:
+    def guard(request: Request, store: PartnersDep, access: AccessDep, limiter: LimiterDep) -> Caller:
         key = request.headers.get(PARTNER_HEADER)
         if key is None:
-            return _keyless_caller(request, bucket)
+            return _keyless_caller(request, bucket, access, limiter)
         origin = request.headers.get("origin")
-        store: PartnerStore | None = getattr(request.app.state, "partners", None)
         partner = store.get_by_key(key.strip()) if store is not None else None
         if partner is None:
-            raise _refuse(401, "invalid_partner_key", f"{PARTNER_HEADER}: unknown partner key", origin=origin)
+            raise _refuse(
+                AuthenticationError(f"{PARTNER_HEADER}: unknown partner key", code="invalid_partner_key"),
+                origin=origin,
+            )
         if partner.revoked:
             raise _refuse(
-                403,
-                "partner_revoked",
-                f"{PARTNER_HEADER}: this partner key has been revoked",
+                PermissionDeniedError(f"{PARTNER_HEADER}: this partner key has been revoked", code="partner_revoked"),
                 partner.name,
                 origin,
             )
         if origin is None:
             raise _refuse(
-                403,
-                "origin_not_allowed",
-                f"Origin header: required with {PARTNER_HEADER}",
+                PermissionDeniedError(f"Origin header: required with {PARTNER_HEADER}", code="origin_not_allowed"),
                 partner.name,
                 origin,
             )
         if not partner.allows_origin(origin):
             raise _refuse(
-                403,
-                "origin_not_allowed",
-                f"Origin {origin}: not allowed for this partner key",
+                PermissionDeniedError(f"Origin {origin}: not allowed for this partner key", code="origin_not_allowed"),
                 partner.name,
                 origin,
             )
-        _rate_limit(request, f"{bucket}:{partner.id}", partner.rpm, f"partner:{partner.name}")
+        _rate_limit(limiter, f"{bucket}:{partner.id}", partner.rpm, f"partner:{partner.name}")
         return Caller("partner", partner.name, partner.sources, partner)
 
     guard.__name__ = f"partner_guard_{bucket}"
@@ -179,7 +145,8 @@ ConfigPartner = Annotated[Caller, Depends(partner_guard("config"))]
 
 
 class _DocRecord(Protocol):
-    source: str
+    @property
+    def source(self) -> str: ...
 
 
 class _Scoped(Protocol):

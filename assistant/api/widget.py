@@ -14,14 +14,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.deps import DemoEnabledDep, FeedbackDep, PartnersDep
+from assistant.api.partner_guard import ConfigPartner, FeedbackPartner, install_partner_guard
+from assistant.errors import FeatureDisabledError, NotFoundError, PartnerKeyRequiredError, PartnerNotFoundError
 from assistant.models import Text, encodable_text
 from assistant.partners.access import AccessPolicy
-from assistant.partners.guard import ApiError, ConfigPartner, FeedbackPartner, install_partner_guard
 from assistant.partners.shared_limit import LayeredLimiter, SqlWindowLimiter
-from assistant.partners.store import PartnerNotFoundError, PartnerStore
+from assistant.partners.store import PartnerStore
 from assistant.storage.feedback import FeedbackStore
 
-WEB_DIR = Path(__file__).resolve().parent
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 WIDGET_JS = WEB_DIR / "static" / "widget.js"
 DEMO_HTML = WEB_DIR / "demo.html"
 DEMO_PARTNER = "demo"
@@ -65,7 +67,7 @@ def install_web(
     access: AccessPolicy | None = None,
 ) -> None:
     """Add the widget, demo, feedback and partner-admin routes and the partner guard to `app`."""
-    from assistant.partners.admin_api import router as admin_router
+    from assistant.api.partners_admin import router as admin_router
 
     install_partner_guard(app, access)
     set_web_state(app, partners, feedback, demo_origins, admin_token)
@@ -110,15 +112,14 @@ async def widget_js(request: Request) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def demo_page(request: Request) -> HTMLResponse:
+async def demo_page(partners: PartnersDep, demo_enabled: DemoEnabledDep) -> HTMLResponse:
     """A fictional partner site with the widget embedded, using the demo partner's key."""
-    partners: PartnerStore | None = getattr(request.app.state, "partners", None)
-    if partners is None or not getattr(request.app.state, "demo_enabled", False):
-        raise ApiError(404, "demo_disabled", "the demo page is disabled on this server")
+    if partners is None or not demo_enabled:
+        raise NotFoundError("the demo page is disabled on this server", code="demo_disabled")
     try:
         partner = await run_in_threadpool(partners.get, DEMO_PARTNER)  # per request: follows rotation
     except PartnerNotFoundError as exc:
-        raise ApiError(404, "demo_disabled", "the demo partner does not exist") from exc
+        raise NotFoundError("the demo partner does not exist", code="demo_disabled") from exc
     page = (await run_in_threadpool(DEMO_HTML.read_text, "utf-8")).replace(
         "{{PARTNER_KEY}}", html.escape(partner.key)
     )
@@ -136,18 +137,17 @@ async def widget_config(partner: ConfigPartner) -> WidgetConfig:
     origin, rate limit): the greeting set with `partners create --greeting` or the admin API.
     A `data-greeting` attribute on the page takes precedence."""
     if partner.partner is None:
-        raise ApiError(400, "partner_key_required", "X-Partner-Key header: required for the widget configuration")
+        raise PartnerKeyRequiredError("X-Partner-Key header: required for the widget configuration")
     return WidgetConfig(partner=partner.name, greeting=partner.partner.greeting)
 
 
 @router.post("/v1/feedback", status_code=201, tags=["feedback"])
-async def post_feedback(body: FeedbackRequest, request: Request, partner: FeedbackPartner) -> dict[str, Any]:
+async def post_feedback(body: FeedbackRequest, partner: FeedbackPartner, store: FeedbackDep) -> dict[str, Any]:
     """Store a 👍/👎 on an answer (the widget sends it with X-Partner-Key; channel "widget",
     conversation = session_id). With a service token or anonymous access it is recorded as
     channel "api" (partner = the token's name)."""
-    store: FeedbackStore | None = getattr(request.app.state, "feedback", None)
     if store is None:
-        raise ApiError(503, "feedback_disabled", "no feedback store is configured on this server")
+        raise FeatureDisabledError("no feedback store is configured on this server", code="feedback_disabled")
     feedback_id = await run_in_threadpool(
         lambda: store.add(
             channel="widget" if partner.kind == "partner" else "api",

@@ -4,21 +4,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.deps import AdminTokenDep, PartnersDep
+from assistant.errors import AuthenticationError, FeatureDisabledError, PermissionDeniedError
 from assistant.models import Text
-from assistant.partners.guard import ApiError
-from assistant.partners.store import (
-    DEFAULT_RPM,
-    MAX_RPM,
-    PartnerExistsError,
-    PartnerNotFoundError,
-    PartnerStore,
-)
+from assistant.partners.store import DEFAULT_RPM, MAX_RPM, Partner, PartnerStore
 
 
 class PartnerCreate(BaseModel):
@@ -38,45 +34,36 @@ class PartnerCreate(BaseModel):
     greeting: Text | None = Field(None, max_length=500)
 
 
-def require_admin(request: Request) -> None:
-    token: SecretStr | None = getattr(request.app.state, "admin_token", None)
+def require_admin(request: Request, token: AdminTokenDep) -> None:
     if token is None or not token.get_secret_value():
-        raise ApiError(
-            403,
-            "admin_disabled",
+        raise PermissionDeniedError(
             "the admin API is disabled: no admin token is configured (EXCHANGE_ASSISTANT_ADMIN_TOKEN)",
+            code="admin_disabled",
         )
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(
         given.strip().encode(), token.get_secret_value().encode()
     ):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "Authorization: a valid 'Bearer <admin token>' is required",
-            headers={"WWW-Authenticate": "Bearer"},
+        raise AuthenticationError(
+            "Authorization: a valid 'Bearer <admin token>' is required", code="unauthorized", scheme="Bearer"
         )
 
 
-def _store(request: Request) -> PartnerStore:
-    store: PartnerStore | None = getattr(request.app.state, "partners", None)
-    if store is None:
-        raise ApiError(503, "partners_disabled", "no partner store is configured on this server")
-    return store
+def _store(partners: PartnersDep) -> PartnerStore:
+    if partners is None:
+        raise FeatureDisabledError("no partner store is configured on this server", code="partners_disabled")
+    return partners
 
 
 Store = Annotated[PartnerStore, Depends(_store)]
 router = APIRouter(prefix="/v1/admin/partners", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
-async def _call(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    try:
-        partner = await run_in_threadpool(fn, *args, **kwargs)
-    except PartnerNotFoundError as exc:
-        raise ApiError(404, exc.code, str(exc)) from exc
-    except PartnerExistsError as exc:
-        raise ApiError(409, exc.code, str(exc)) from exc
-    return partner.to_dict()  # type: ignore[no-any-return]
+async def _call(fn: Callable[..., Partner], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run a store call off the event loop. PartnerNotFoundError (404) and PartnerExistsError
+    (409) go to the API's error handler."""
+    partner = await run_in_threadpool(fn, *args, **kwargs)
+    return partner.to_dict()
 
 
 @router.get("")
