@@ -1,5 +1,5 @@
 """Errors raised by the core and the partner layer, translated at the edges (the API's exception
-handler in assistant/api/app.py, the CLI, the Slack listener). `code` is the stable
+handler in assistant/api/errors.py, the CLI, the Slack listener). `code` is the stable
 machine-readable name (`error_code` in API bodies); a subclass may be raised with a more specific
 `code=` (e.g. AuthenticationError(..., code="invalid_token")).
 
