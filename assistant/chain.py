@@ -302,7 +302,9 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
         return None
     first = sentences[0]
     if first.text.strip().rstrip(",").lower() in _LEADS:
+        first.text = first.text.strip().rstrip(",")
         first.markers = []
+        first.end = first.end or "."
         return first
     word, _, rest = first.text.partition(",")
     if word.strip().lower() in _LEADS and rest.strip():
