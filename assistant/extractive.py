@@ -79,6 +79,12 @@ class ExtractiveGenerator(Generator):
         if not candidates:
             return NOT_FOUND
         wants_number = request.kind == "number"
+        if wants_number:
+            # "How many areas ...?" answered by a list: its count, then its items.
+            lead = _list_lead(candidates[0].sentence, scored)
+            items = _list_items(lead, scored) if lead is not None else []
+            if lead is not None and items:
+                return _cite(f"{len(items)}: {'; '.join(items)}", lead.passage)
         wants_date = request.kind == "date"
         wants_year = bool(_ASKS_YEAR.search(request.question))
         typed = [

@@ -62,3 +62,12 @@ def test_french_question_over_english_documents_asks_for_a_french_translation() 
 def test_yes_no_prompt_asks_for_the_localized_word_first() -> None:
     text = prompt(request("Les artistes portaient-ils des costumes ?", "yesno", COSTUMES, language="fr"))
     assert 'Your first word must be "Oui" or "Non"' in text
+
+
+def test_extractive_count_of_a_listed_set_is_the_number_of_its_items() -> None:
+    text = ("The exchange program encompasses several key areas of collaboration:\n- Art and Heritage: exhibitions.\n"
+            "- Economic Partnerships: trade.\n- Educational Initiatives: student exchanges.")
+    answer = ExtractiveGenerator().answer(
+        request("How many key areas of collaboration does the exchange program encompass?", "number", text)
+    )
+    assert answer == "3: Art and Heritage; Economic Partnerships; Educational Initiatives [1]."
