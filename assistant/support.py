@@ -2,11 +2,11 @@
 
 A sentence is supported when it says something (a sentence of markers and punctuation, or of
 stopwords only, supports nothing), every number it states appears in the passage (in digits or in
-words, or as the count of a list the passage gives: "three areas" for three listed areas), and either most
-of its content words appear there too, or (for paraphrases and answers in another language than
-the passage) it is semantically close to one of the passage's sentences under the multilingual
-encoder. Sentence vectors come from a per-answer `SentenceVectors`, so a passage sentence is
-embedded at most once per answer.
+words, or as the count of a list the passage gives: "three areas" for three listed areas), and
+either most of its content words appear there too, or (an answer in another language than the
+passage) every name it states is the passage's, or (paraphrases) it is semantically close to one
+of the passage's sentences under the multilingual encoder. Sentence vectors come from a
+per-answer `SentenceVectors`, so a passage sentence is embedded at most once per answer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import re
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import strip_markers
+from assistant.entities import question_entities
 from assistant.evidence import SentenceVectors
+from assistant.language import detect_language
 from assistant.sentences import split_sentences
 from assistant.tokenize import keyword_tokens, numbers_in
 
@@ -41,6 +43,8 @@ class SupportChecker:
             # Matching figures are strong evidence: a paraphrase around them needs less overlap.
             elif _overlap(claim, passage) >= (self.min_overlap / 2 if numbers else self.min_overlap):
                 verdicts.append(True)
+            elif _names_carry_over(claim, passage):
+                verdicts.append(True)
             else:
                 verdicts.append(None)  # decide semantically
         undecided = [i for i, v in enumerate(verdicts) if v is None]
@@ -63,6 +67,16 @@ class SupportChecker:
             offset += len(group)
             results.append(bool(sims.max() >= self.min_similarity))
         return results
+
+
+def _names_carry_over(claim: str, passage: str) -> bool:
+    """A claim in another language than its passage (a French answer from an English page) shares
+    few words with it and embeds far from it; its names must all be the passage's."""
+    names = question_entities(claim)
+    if not names or detect_language(claim) == detect_language(passage):
+        return False
+    vocabulary = set(keyword_tokens(passage, drop_stopwords=False))
+    return all(set(keyword_tokens(name, drop_stopwords=False)) <= vocabulary for name in names)
 
 
 def says_something(claim: str) -> bool:

@@ -47,3 +47,10 @@ def test_a_figure_the_passage_spells_out_in_words_is_supported() -> None:
         ("The key projects fall into 8 categories [1].", passage),
         ("The event lasted 2 days [1].", passage),
     ]) == [True, True]
+
+
+def test_an_answer_in_another_language_than_its_passage_is_supported_by_the_passage_names() -> None:
+    passage = "The exhibition features exquisite Regong Thangka art and Yangliuqing woodblock paintings from Tianjin."
+    checker = SupportChecker(None)
+    assert checker.check([("La Regong Thangka est mise à l'honneur dans l'exposition Regong à Tianjin [1].", passage)]) == [True]
+    assert checker.check([("La Regong Thangka est mise à l'honneur dans l'exposition de Lhassa [1].", passage)]) == [False]
