@@ -41,9 +41,9 @@ class SupportChecker:
             if not says_something(claim) or numbers - passage_numbers(passage):
                 verdicts.append(False)
             # Matching figures are strong evidence: a paraphrase around them needs less overlap.
-            elif _overlap(claim, passage) >= (self.min_overlap / 2 if numbers else self.min_overlap):
-                verdicts.append(True)
-            elif _names_carry_over(claim, passage):
+            elif _overlap(claim, passage) >= (
+                self.min_overlap / 2 if numbers else self.min_overlap
+            ) or _names_carry_over(claim, passage):
                 verdicts.append(True)
             else:
                 verdicts.append(None)  # decide semantically
