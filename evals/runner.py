@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.answer.chain import Assistant
-from assistant.answer.citations import parse_sentences
+from assistant.answer.citations import parse_sentences, strip_markers
 from assistant.errors import InvalidInputError
 from assistant.index.retrieval import Passage
 from assistant.models import Answer
+from assistant.text.language import detect_language
 from evals import metrics
 from evals.dataset import EvalRecord
 
@@ -35,6 +36,7 @@ class QuestionResult:
     answers: list[str] = field(default_factory=list)  # the gold answers
     answer: str = ""
     refused: bool = False
+    answer_language: str | None = None  # detected language of the answer text (None when refused)
     score: float = 0.0  # 0..1: containment / polarity / list F1; refusal for unanswerable
     correct: bool = False
     token_f1: float = 0.0
@@ -86,6 +88,8 @@ def _ask(assistant: Assistant, record: EvalRecord, judge: Judge | None) -> Quest
         return result
     result.answer = answer.answer
     result.refused = answer.refused
+    if not answer.refused:
+        result.answer_language = detect_language(strip_markers(answer.answer), default=record.lang)
     used = ranked.passages[: assistant.limits.top_k]
     result.retrieved = metrics.dedupe_documents(p.doc_id for p in ranked.passages)
     result.used = metrics.dedupe_documents(p.doc_id for p in used)

@@ -74,12 +74,15 @@ def _answers(
 ) -> dict[str, float | None]:
     lists = [r for r in answerable if r.kind == "list"]
     yesno = [r for r in answerable if r.kind == "yesno"]
+    answered = [r for r in results if r.answer_language is not None]
     return {
         "accuracy": _mean_or_none([r.score for r in results]),
         "accuracy_answerable": _mean_or_none([r.score for r in answerable]),
         "token_f1": _mean_or_none([r.token_f1 for r in answerable]),
         "list_f1": _mean_or_none([r.score for r in lists]),
         "yesno_accuracy": _mean_or_none([r.score for r in yesno]),
+        # share of answers written in the question's language (answers only, not refusals)
+        "in_question_language": _mean_or_none([float(r.answer_language == r.lang) for r in answered]),
     }
 
 

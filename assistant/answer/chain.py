@@ -34,6 +34,7 @@ from assistant.answer.evidence import (
     ScoredSentence,
     SentenceVectors,
     best_chunk,
+    focus_documents,
     merge_by_document,
     render_evidence,
     score_sentences,
@@ -42,6 +43,7 @@ from assistant.answer.evidence import (
 from assistant.answer.generators import GenerationInput, Generator
 from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
 from assistant.answer.refusal import RefusalPolicy
+from assistant.answer.shape import compact_list
 from assistant.answer.support import SupportChecker
 from assistant.errors import InvalidInputError, QuestionTooLongError
 from assistant.index.retrieval import HybridRetriever, Passage, Retrieval
@@ -136,7 +138,7 @@ class Assistant:
             return
 
         kind = question_kind(question)
-        documents = merge_by_document(passages)
+        documents = focus_documents(merge_by_document(passages), retrieval.known_names)
         passages = [d.passage for d in documents]
         vectors = SentenceVectors(self.encoder)
         scored = score_sentences(question, passages, vectors, retrieval.query_vectors.get("use"))
@@ -208,6 +210,7 @@ class Assistant:
         name what the question asks about (the caller refuses); the list holds what was dropped."""
         passages = request.passages
         sentences = parse_sentences(normalize_markers(raw, len(passages)))
+        lead_markers = list(sentences[0].markers) if sentences else []
         lead = _lead(sentences)
         pairs = [(s.text, passages[m - 1].text) for s in sentences for m in s.markers]
         verdicts = iter(self.support.check(pairs, vectors))
@@ -231,6 +234,12 @@ class Assistant:
                 kept.append(sentence)
             else:
                 unsupported.append(sentence.text)
+        if lead is not None and not kept and not unsupported and request.scored:
+            # A bare "Yes [1]": the polarity needs the fact that decides it; quote the passage
+            # sentence that best answers the question (from the passage the model cited).
+            fact = _deciding_sentence(request.scored, lead_markers)
+            if fact is not None:
+                kept.append(fact)
         cited = [passages[m - 1] for m in dict.fromkeys(m for s in kept for m in s.markers)]
         near_miss = bool(cited) and self.policy.near_miss(retrieval.known_names, cited)
         if not cited or near_miss:
@@ -238,6 +247,8 @@ class Assistant:
                 "refusing: supported=%s near_miss=%s n_unsupported=%s", bool(cited), near_miss, len(unsupported)
             )
             return None, unsupported
+        if request.kind == "list":
+            kept = compact_list(kept, request.language)
         if lead is not None:
             kept.insert(0, lead)
         numbering, citations = number_sources(kept, passages, lambda m, text: best_chunk(documents[m - 1], text))
@@ -298,7 +309,9 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
         return None
     first = sentences[0]
     if first.text.strip().rstrip(",").lower() in _LEADS:
+        first.text = first.text.strip().rstrip(",")
         first.markers = []
+        first.end = first.end or "."
         return first
     word, _, rest = first.text.partition(",")
     if word.strip().lower() in _LEADS and rest.strip():
@@ -308,6 +321,18 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
         sentences.insert(0, lead)
         return lead
     return None
+
+
+def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> CitedSentence | None:
+    """The best-matching sentence of the cited passages (all passages when none was cited)."""
+    pool = [s for s in scored if not markers or s.passage in markers] or scored
+    statements = [s for s in pool if len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")]
+    if not statements:
+        return None
+    best = max(statements, key=lambda s: s.match)
+    text = best.text.strip()
+    end = text[-1] if text[-1] in ".!。" else "."
+    return CitedSentence(text.rstrip(".!。"), [best.passage], end)
 
 
 def _sentence_count(scored: list[ScoredSentence], passage: int) -> int:

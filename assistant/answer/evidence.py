@@ -199,6 +199,18 @@ def merge_by_document(passages: list[Passage]) -> list[DocumentPassage]:
     return merged
 
 
+def focus_documents(documents: list[DocumentPassage], names: list[str]) -> list[DocumentPassage]:
+    """The documents to answer from. When the question names something the index knows (a
+    programme, a city) and some documents name it, only those: a small model given a neighbouring
+    document's facts mixes them into the answer about the one asked for."""
+    from assistant.text.entities import mentions_any
+
+    if not names:
+        return documents
+    naming = [d for d in documents if mentions_any(names, [f"{d.passage.title}\n{d.passage.text}"])]
+    return naming or documents
+
+
 def _chunk_number(passage: Passage) -> int:
     tail = passage.chunk_id.rsplit("#", 1)[-1]
     return int(tail) if tail.isdigit() else 0

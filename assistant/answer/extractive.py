@@ -19,6 +19,7 @@ from assistant.answer.evidence import ScoredSentence, SentenceVectors, score_sen
 from assistant.answer.generators import GenerationInput, Generator
 from assistant.answer.prompts import NOT_FOUND
 from assistant.index.retrieval import Passage
+from assistant.text.question import no_word, yes_word
 
 # Number words that are not also articles or pronouns ("one of", "un voyage").
 _HAS_NUMBER = re.compile(
@@ -37,6 +38,11 @@ _HAS_DATE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|neither|nor|without|cannot|n't|ne|n'|pas|jamais|aucun|aucune|sans|nicht|kein|keine|"
+    r"nie|nunca|ning[uú]n|ninguna|sin)\b|n't\b|不|没",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -73,6 +79,12 @@ class ExtractiveGenerator(Generator):
         if not candidates:
             return NOT_FOUND
         wants_number = request.kind == "number"
+        if wants_number:
+            # "How many areas ...?" answered by a list: its count, then its items.
+            lead = _list_lead(candidates[0].sentence, scored)
+            items = _list_items(lead, scored) if lead is not None else []
+            if lead is not None and items:
+                return _cite(f"{len(items)}: {'; '.join(items)}", lead.passage)
         wants_date = request.kind == "date"
         wants_year = bool(_ASKS_YEAR.search(request.question))
         typed = [
@@ -104,7 +116,10 @@ class ExtractiveGenerator(Generator):
             if cand.score >= 0.85 * best.score and cand.text != best.text:
                 chosen.append(cand)
         chosen.sort(key=lambda c: (c.passage, c.sentence.position))
-        return " ".join(_cite(c.text, c.passage) for c in chosen)
+        text = " ".join(_cite(c.text, c.passage) for c in chosen)
+        if request.kind == "yesno":
+            return f"{_polarity(request.question, best.text, request.language)}. {text}"
+        return text
 
     def _rank(self, scored: list[ScoredSentence], request: GenerationInput) -> list[_Candidate]:
         passages = request.passages
@@ -125,6 +140,13 @@ class ExtractiveGenerator(Generator):
             prior = 0.4 * _passage_similarity(passage) + 0.3 * max(passage.score, 0) / top
             out.append(_Candidate(sentence, match + prior, match))
         return sorted(out, key=lambda c: c.score, reverse=True)
+
+
+def _polarity(question: str, fact: str, language: str) -> str:
+    """Yes when the sentence that best answers states what the question asks; No when exactly one
+    of them is negated ("Is X held in Y?" / "X is not held in Y")."""
+    negated = bool(_NEGATION.search(question)) != bool(_NEGATION.search(fact))
+    return no_word(language) if negated else yes_word(language)
 
 
 def _list_lead(best: ScoredSentence, scored: list[ScoredSentence]) -> ScoredSentence | None:

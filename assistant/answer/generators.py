@@ -30,6 +30,7 @@ from assistant.answer.prompts import (
     LANGUAGE_NAMES,
     NOT_FOUND,
     SYSTEM_PROMPT,
+    TRANSLATE_NOTE,
     USER_PROMPT,
     format_passages,
 )
@@ -132,6 +133,11 @@ class ChatModelGenerator(Generator):
             question=request.question,
             instruction=f"{instruction}\n" if instruction else "",
             language_name=LANGUAGE_NAMES.get(request.language, "the language of the question"),
+            translate=(
+                TRANSLATE_NOTE
+                if any(p.language and p.language != request.language for p in request.passages)
+                else ""
+            ),
         )
         if self.reply_format is not None:
             user += "\n" + JSON_REPLY_NOTE

@@ -55,8 +55,9 @@ JSON_REPLY_NOTE = """Reply in JSON: "status" is "not_found" when the documents d
 "answered" with "sentences", each with the "source" document number and its "text" (no brackets)."""
 
 KIND_INSTRUCTIONS = {
-    "yesno": "Start with {yes} or {no}, then give the fact that shows it.",
-    "list": "If the answer is a list, name every item the document lists, in its order.",
+    "yesno": 'Your first word must be "{yes}" or "{no}"; then state the fact of the document that decides it.',
+    "list": "Name every item the document lists, in its order, in one sentence separated by commas; when the "
+    "items have headings, name the headings.",
     "number": "Give the number or amount exactly as written, with its unit and qualifier.",
     "date": "Give the date exactly as written.",
     "who": "Name the people or organisations exactly as written.",
@@ -64,11 +65,14 @@ KIND_INSTRUCTIONS = {
     "fact": "",
 }
 
+# Added to the language line when some document is in another language than the question.
+TRANSLATE_NOTE = ", translating what the documents say (names and quoted titles stay as written)"
+
 USER_PROMPT = """Documents:
 {passages}
 
 Question: {question}
-{instruction}Answer in {language_name}."""
+{instruction}Write the answer in {language_name}{translate}."""
 
 
 def format_passages(passages: list[tuple[int, str, str]]) -> str:

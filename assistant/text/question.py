@@ -16,7 +16,8 @@ QuestionKind = Literal["yesno", "list", "number", "date", "who", "reason", "fact
 _FLAGS = re.IGNORECASE | re.UNICODE
 
 _NUMBER = re.compile(
-    r"\b(how\s+many|how\s+much|how\s+long|how\s+large|how\s+big|what\s+(?:is\s+the\s+)?(?:number|amount|total|size|"
+    r"\b(how\s+many|how\s+much|how\s+long|how\s+large|how\s+big|how\s+old|what\s+age|quel\s+[aâ]ge|quel(?:le)?\s+dur[ée]e|"
+    r"what\s+(?:is\s+the\s+)?(?:number|amount|total|size|"
     r"percentage|share|cost|price|budget)|number\s+of|combien|quel(?:le)?s?\s+(?:est\s+le\s+)?(?:nombre|montant)|"
     r"wie\s+viele?|wieviele|wie\s+lange|wie\s+hoch|cu[aá]nt[oa]s?|quant[oa]s?)\b|多少|几|多久|多长",
     _FLAGS,
@@ -31,7 +32,8 @@ _LIST = re.compile(
     r"\b(which|what)\s+(?:are|were)\b|\b(list|name|enumerate)\s+(?:all|the|every)\b|\bwhat\s+\w+\s+(?:are|were)\b|"
     r"\b(?:which|what)\s+(?:cities|countries|areas|programmes?|programs|fields|activities|organi[sz]ations|partners|"
     r"towns|regions|provinces|members|sectors|themes|topics|events|institutions|universities|languages)\b|"
-    r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|forms?|ways?|range)\s+of\b|\bin\s+what\s+ways\b|"
+    r"\b(?:what|which)\s+(?:kinds|types|sorts|forms|ways|range)\s+of\b|\bin\s+what\s+ways\b|"
+    r"\b(?:what|which)\s+\w{3,}s\s+(?:and|or)\s+\w{3,}s\b|\blist\s+of\b|"
     r"\b(?:what|which)\s+(?:\w+\s+)?\w{3,}s\s+(?:is|are|was|were|do|does|did|can|could|would|will|should|have|has)\b|"
     r"\b(?:quels|quelles)\b|\b(?:welche)\b|\b(?:cu[aá]les|qu[eé]\s+\w+s)\b|哪些",
     _FLAGS,
@@ -62,11 +64,17 @@ _WH = re.compile(
 )
 
 
+# English "Was the/there/it …" opens a yes/no question; German "Was ist …" asks "what".
+_ENGLISH_WAS = re.compile(r"^\s*was\s+(?:the|a|an|there|it|this|that|he|she|any|each|every|one)\b", _FLAGS)
+
+
 def question_kind(question: str) -> QuestionKind:
     """The kind of answer the question asks for. Yes/no is decided first ("Is X twinned with Y?"),
-    unless a question word opens it ("Quelles villes sont-elles …"), then date, number, list, who, reason, fact."""
+    unless a question word opens it ("Quelles villes sont-elles …"), then date, number, list, who, reason, fact.
+    "What kind of X" asks for one thing; "what kinds of X" and "which sectors" for a list."""
     text = question.strip()
-    opening = " ".join(text.split()[:3])
+    words = text.split()
+    opening = " ".join(words[1:3] if _ENGLISH_WAS.match(text) else words[:3])
     if _YESNO.search(text) and not _WH.search(opening) and not _WH_ANYWHERE.search(text):
         return "yesno"
     if _DATE.search(text):

@@ -70,10 +70,26 @@ _SCALE = {"million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10*
           "milliards": 10**9, "thousand": 10**3, "mille": 10**3, "k": 10**3}
 
 
-def numbers_in(text: str) -> set[str]:
+# Number words a passage may spell out where an answer writes digits ("eight categories" -> 8).
+# "one"/"un" are left out: they are far more often pronouns or articles than counts.
+NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "fifty": 50, "hundred": 100, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
+    "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "cent": 100,
+    "zwei": 2, "drei": 3, "vier": 4, "funf": 5, "sechs": 6, "sieben": 7, "acht": 8, "zehn": 10,
+    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "diez": 10,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
+
+
+def numbers_in(text: str, *, words: bool = False) -> set[str]:
     """The numbers a sentence states, normalised, for support checks: "1 million" also states
-    1000000 (and "1,000,000" matches it), "2.5 billion" 2500000000."""
+    1000000 (and "1,000,000" matches it), "2.5 billion" 2500000000. With `words`, spelled-out
+    numbers count too ("eight" states 8, "two-day" 2)."""
     numbers = {_normalize_number(t) for t in _TOKEN.findall(text) if t[0].isdigit()}
+    if words:
+        numbers.update(str(NUMBER_WORDS[m.group(1)]) for m in _NUMBER_WORD.finditer(fold(text)))
     for value, scale in _SCALED.findall(text):
         amount = float(_normalize_number(value)) * _SCALE[scale.lower()]
         if amount.is_integer():

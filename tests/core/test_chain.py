@@ -138,3 +138,50 @@ def test_yes_no_answer_leads_with_the_word_and_cites_the_fact_that_shows_it(shar
     assert answer.answer.startswith("Yes. Technology startups may gain insights")
     assert answer.answer.endswith("[1].")
     assert [c.doc_id for c in answer.citations] == ["001_18e63e76079ba7a7"]
+
+
+def _document_number(bot: Assistant, question: str, doc_id: str) -> int:
+    passages = bot.retriever.retrieve(question, bot.limits.top_k)
+    return list(dict.fromkeys(p.doc_id for p in passages)).index(doc_id) + 1
+
+
+def test_bare_yes_from_the_model_is_followed_by_the_fact_that_decides_it(shared_index, chroma_client, encoders) -> None:
+    question = "Did the Qinghai performers at the Tianjin event wear ethnic costumes?"
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    n = _document_number(probe, question, "004_9bc1640c6c35c08d")
+    answer = scripted(shared_index, chroma_client, encoders, f"Yes [{n}]").answer(question)
+    assert not answer.refused
+    assert answer.answer.startswith("Yes. ") and "ethnic costumes" in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["004_9bc1640c6c35c08d"]
+
+
+def test_list_copied_as_bullet_lines_is_answered_with_the_item_names(shared_index, chroma_client, encoders) -> None:
+    question = "What are the key areas of collaboration in the Shanghai–Yunnan exchange program?"
+    probe = scripted(shared_index, chroma_client, encoders, "x")
+    n = _document_number(probe, question, "000_b9dd7e996e632ef1")
+    reply = (
+        f"The key areas of collaboration include: [{n}]\n"
+        "- Art and Heritage: Joint exhibitions and workshops highlighting the unique cultural assets of both regions.\n"
+        "- Economic Partnerships: Leveraging cultural ties to boost trade and investment opportunities.\n"
+        "- Educational Initiatives: Programs that facilitate student and academic exchanges."
+    )
+    answer = scripted(shared_index, chroma_client, encoders, reply).answer(question)
+    assert answer.answer == (
+        "The key areas of collaboration include: Art and Heritage, Economic Partnerships and Educational Initiatives [1]."
+    )
+
+
+def test_model_reads_only_the_documents_naming_the_programme_asked_about(shared_index, chroma_client, encoders) -> None:
+    question = "What do the joint exhibitions and workshops of the Shanghai–Yunnan art and heritage strand showcase?"
+    llm = GenericFakeChatModel(messages=iter([AIMessage(content="NOT_FOUND")]))
+    bot = assistant_with(shared_index, chroma_client, encoders, llm=llm)
+    seen: list[str] = []
+    original = bot.generator.stream
+
+    def recording(request):  # type: ignore[no-untyped-def]
+        seen.extend(p.doc_id for p in request.passages)
+        yield from original(request)
+
+    bot.generator.stream = recording  # type: ignore[method-assign]
+    bot.answer(question)
+    assert seen == ["000_b9dd7e996e632ef1"]

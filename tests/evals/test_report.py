@@ -134,3 +134,14 @@ def test_a_file_that_is_not_a_report_is_rejected_as_baseline(tmp_path: Path) -> 
     path.write_text("{}")
     with pytest.raises(InvalidInputError, match="not an eval report"):
         load_report(path)
+
+
+def test_report_gives_the_share_of_answers_written_in_the_question_language() -> None:
+    results = [
+        _result("q1", correct=True, lang="fr", answer_language="fr"),
+        _result("q2", correct=True, lang="fr", answer_language="en"),
+        _result("q3", correct=False, refused=True, lang="fr"),  # a refusal is not counted
+    ]
+    report = build_report(results, CONFIG)
+    assert report["answers"]["in_question_language"] == 0.5
+    assert report["by_lang"]["fr"]["answers"]["in_question_language"] == 0.5

@@ -6,6 +6,7 @@ from fakes import KeywordHashEmbeddings
 
 from assistant.answer.evidence import (
     SentenceVectors,
+    focus_documents,
     merge_by_document,
     render_evidence,
     score_sentences,
@@ -50,3 +51,13 @@ def test_sentence_vectors_embed_each_text_once() -> None:
     vectors.of(["a b", "c d"])
     vectors.of(["c d", "e f", "a b"])
     assert encoder.calls == [["a b", "c d"], ["e f"]]
+
+
+def test_only_documents_naming_what_the_question_names_are_given_to_the_model() -> None:
+    docs = merge_by_document([
+        chunk("tianjin", 0, "Tianjin hosted a monthlong Regong art exhibition."),
+        chunk("shanghai", 0, "Shanghai and Yunnan hold joint exhibitions of traditional crafts."),
+    ])
+    assert [d.passage.doc_id for d in focus_documents(docs, ["Shanghai", "Yunnan"])] == ["shanghai"]
+    assert [d.passage.doc_id for d in focus_documents(docs, [])] == ["tianjin", "shanghai"]
+    assert [d.passage.doc_id for d in focus_documents(docs, ["Busan"])] == ["tianjin", "shanghai"]

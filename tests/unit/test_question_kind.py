@@ -36,3 +36,28 @@ def test_question_kind_is_recognised_in_every_language(question: str, kind: str)
 
 def test_relative_who_does_not_turn_a_yes_no_question_into_a_who_question() -> None:
     assert question_kind("Will the Peace Corps pay to store the furniture of a volunteer who has children?") == "yesno"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What kind of power does cultural diplomacy help build?", "fact"),
+        ("In what kind of securities does the Treasury invest the trust fund?", "fact"),
+        ("What kinds of products were presented at the promotion?", "list"),
+        ("Which sectors did the attendees of the event come from?", "list"),
+        ("What allowances and supplies are volunteers given?", "list"),
+        ("Give me the list of Sapporo's sister cities.", "list"),
+    ],
+)
+def test_one_kind_of_thing_is_a_fact_and_several_are_a_list(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_english_was_opens_a_yes_no_question_and_german_was_asks_what() -> None:
+    assert question_kind("Was the Tianjin–Qinghai event held in Qinghai?") == "yesno"
+    assert question_kind("Was ist das Ziel des Programms?") == "fact"
+
+
+def test_age_and_duration_questions_ask_for_a_number() -> None:
+    assert question_kind("Quel âge faut-il avoir pour participer à DiscoverEU ?") == "number"
+    assert question_kind("How old must an applicant be?") == "number"

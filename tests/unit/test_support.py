@@ -30,3 +30,27 @@ def test_paraphrase_is_decided_by_sentence_similarity_with_each_sentence_embedde
     assert checker.check(claims, vectors) == [True, True]
     embedded = [text for call in encoder.calls for text in call]
     assert len(embedded) == len(set(embedded))  # each passage sentence embedded at most once
+
+
+def test_a_count_of_the_items_a_passage_lists_is_supported() -> None:
+    checker = SupportChecker(None)
+    listed = "The program covers several key domains:\n- Art and Heritage: exhibitions.\n- Economic Partnerships: trade.\n- Educational Initiatives: students."
+    assert checker.check([("The program covers 3 key domains [1].", listed)]) == [True]
+    assert checker.check([("The program covers 4 key domains [1].", listed)]) == [False]
+    attendees = "The event had over 1,000 attendees from government, enterprises and social sectors."
+    assert checker.check([("The attendees came from 3 sectors [1].", attendees)]) == [True]
+
+
+def test_a_figure_the_passage_spells_out_in_words_is_supported() -> None:
+    passage = "The agreements cover 24 key projects across eight categories, over a two-day event."
+    assert SupportChecker(None).check([
+        ("The key projects fall into 8 categories [1].", passage),
+        ("The event lasted 2 days [1].", passage),
+    ]) == [True, True]
+
+
+def test_an_answer_in_another_language_than_its_passage_is_supported_by_the_passage_names() -> None:
+    passage = "The exhibition features exquisite Regong Thangka art and Yangliuqing woodblock paintings from Tianjin."
+    checker = SupportChecker(None)
+    assert checker.check([("La Regong Thangka est mise à l'honneur dans l'exposition Regong à Tianjin [1].", passage)]) == [True]
+    assert checker.check([("La Regong Thangka est mise à l'honneur dans l'exposition de Lhassa [1].", passage)]) == [False]

@@ -1,0 +1,31 @@
+"""A list answer names its items in one sentence."""
+
+from __future__ import annotations
+
+from assistant.answer.citations import CitedSentence
+from assistant.answer.shape import compact_list
+
+
+def test_bullet_items_copied_whole_become_one_sentence_of_their_headings() -> None:
+    sentences = [
+        CitedSentence("The key areas of the program include:", [1]),
+        CitedSentence("- Art and Heritage: joint exhibitions and workshops", [1], "."),
+        CitedSentence("- Economic Partnerships: trade and investment", [1], "."),
+        CitedSentence("- Educational Initiatives: student exchanges", [2], "."),
+    ]
+    [answer] = compact_list(sentences, "en")
+    assert answer.text == (
+        "The key areas of the program include: Art and Heritage, Economic Partnerships and Educational Initiatives"
+    )
+    assert answer.markers == [1, 2]
+
+
+def test_sentences_that_are_not_headed_items_stay_as_written() -> None:
+    sentences = [
+        CitedSentence("Les domaines sont l'éducation et la santé", [1], "."),
+        CitedSentence("- Art: expositions", [1], "."),
+        CitedSentence("Une seule puce ne fait pas une liste", [1], "."),
+    ]
+    assert compact_list(sentences, "fr") == sentences
+    items = [CitedSentence("- Art : expositions", [1]), CitedSentence("- Santé : soins", [1])]
+    assert compact_list(items, "fr")[0].text == "Art et Santé"
