@@ -58,6 +58,7 @@ def index_spec(settings: Settings, encoders: dict[str, Embeddings]) -> IndexSpec
         encoders=tuple(sorted((name, getattr(enc, "model_id", name)) for name, enc in encoders.items())),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
+        english_only=("minilm",) if settings.minilm_english_only and "minilm" in encoders else (),
     )
 
 

@@ -5,7 +5,10 @@ Collections for base name B:
   title, source, language and date. Its collection metadata records how the index was built
   (encoders and their model ids, chunk size and overlap, schema) and a version counter that
   ingest bumps, so readers know when to refresh their keyword index.
-- `B-<encoder>`: one record per chunk (id = `<doc_id>#<n>`), embedded by that encoder.
+- `B-<encoder>`: one record per chunk (id = `<doc_id>#<n>`), embedded by that encoder. An
+  encoder the spec lists as English-only (`IndexSpec.english_only`: MiniLM, whose fusion weight is
+  zero outside English, when `minilm_english_only` is set) holds only the English chunks; every
+  other collection holds them all.
 - `B-lock`: the ingest lock, one record naming the ingest that writes the index (host, pid, start
   and heartbeat times). It lives in Chroma itself, so it holds for every process that reaches
   the same index, embedded or through a `chroma run` server (see IngestLock).
@@ -49,6 +52,7 @@ class IndexSpec:
     encoders: tuple[tuple[str, str], ...]  # (name, model id)
     chunk_size: int
     chunk_overlap: int
+    english_only: tuple[str, ...] = ()  # encoders whose collections hold only English chunks
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -56,11 +60,15 @@ class IndexSpec:
             "encoders": json.dumps(dict(self.encoders), sort_keys=True),
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
+            "english_only": json.dumps(sorted(self.english_only)),
         }
 
     def describe(self) -> str:
         names = ", ".join(f"{n} ({m})" for n, m in self.encoders)
-        return f"encoders {names}; chunks of {self.chunk_size} chars, overlap {self.chunk_overlap}"
+        return (
+            f"encoders {names}; chunks of {self.chunk_size} chars, overlap {self.chunk_overlap}"
+            + (f"; {', '.join(self.english_only)} on English chunks only" if self.english_only else "")
+        )
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any]) -> IndexSpec:
@@ -69,6 +77,7 @@ class IndexSpec:
             encoders=tuple(sorted(encoders.items())),
             chunk_size=int(meta.get("chunk_size", 0)),
             chunk_overlap=int(meta.get("chunk_overlap", 0)),
+            english_only=tuple(sorted(json.loads(str(meta.get("english_only", "[]"))))),
         )
 
 
@@ -155,6 +164,13 @@ class ChunkStore:
         self.base_name = base_name
         self.spec = spec
         self.encoder_names = [name for name, _ in spec.encoders]
+        # the collection that holds every chunk (texts and metadata are read from it)
+        self.english_only = frozenset(spec.english_only)
+        self.full_encoder = next((n for n in self.encoder_names if n not in self.english_only), self.encoder_names[0])
+
+    def covers(self, encoder: str, language: str) -> bool:
+        """Whether `encoder`'s collection holds chunks in `language`."""
+        return encoder not in self.english_only or language == "en" or len(self.encoder_names) == 1
 
     # --- collections -------------------------------------------------------------------------
 
@@ -269,11 +285,11 @@ class ChunkStore:
         docs = self._get(self.docs_name)
         if docs is None:
             return 0, 0
-        first = self._get(self.chunks_name(self.encoder_names[0]))
+        first = self._get(self.chunks_name(self.full_encoder))
         return docs.count(), first.count() if first else 0
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
-        collection = self._chunks(self.encoder_names[0])
+        collection = self._chunks(self.full_encoder)
         offset = 0
         while True:
             page = collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
@@ -286,7 +302,7 @@ class ChunkStore:
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """The stored chunks with these ids (missing ids are skipped), in pages."""
-        collection = self._chunks(self.encoder_names[0])
+        collection = self._chunks(self.full_encoder)
         chunks: list[StoredChunk] = []
         for start in range(0, len(chunk_ids), _PAGE):
             page = collection.get(ids=list(chunk_ids[start : start + _PAGE]), include=["documents", "metadatas"])
@@ -295,25 +311,30 @@ class ChunkStore:
         return chunks
 
     def dense_search(
-        self, encoder: str, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self,
+        encoder: str,
+        vector: Sequence[float],
+        k: int,
+        where: dict[str, Any] | None = None,
+        with_text: bool = True,
     ) -> list[DenseHit]:
+        """The `k` nearest chunks. Without `with_text` only ids and similarities come back (text
+        and metadata empty): a reader that holds them (the keyword index) saves their transfer."""
         collection = self._chunks(encoder)
         result = collection.query(
             query_embeddings=[list(vector)],
             n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["documents", "metadatas", "distances"] if with_text else ["distances"],
         )
-        hits = []
-        for chunk_id, text, meta, distance in zip(
-            result["ids"][0],
-            (result["documents"] or [[]])[0],
-            (result["metadatas"] or [[]])[0],
-            (result["distances"] or [[]])[0],
-            strict=False,
-        ):
-            hits.append(DenseHit(chunk_id, 1.0 - float(distance), text or "", meta or {}))
-        return hits
+        ids = result["ids"][0]
+        distances = (result["distances"] or [[]])[0]
+        texts = (result["documents"] or [[]])[0] if with_text else [""] * len(ids)
+        metas = (result["metadatas"] or [[]])[0] if with_text else [{}] * len(ids)
+        return [
+            DenseHit(chunk_id, 1.0 - float(distance), text or "", meta or {})
+            for chunk_id, text, meta, distance in zip(ids, texts, metas, distances, strict=False)
+        ]
 
     def vectors(self, encoder: str, chunk_ids: list[str]) -> dict[str, list[float]]:
         result = self._chunks(encoder).get(ids=chunk_ids, include=["embeddings"])
@@ -338,26 +359,37 @@ class ChunkStore:
         )
         self.write_manifest(batch)
 
+    def rows_for(self, encoder: str, metas: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Indexes of the chunks (by their metadata) that `encoder` embeds and stores."""
+        return [i for i, meta in enumerate(metas) if self.covers(encoder, str(meta.get("lang", "")))]
+
     def write_chunks(
         self, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: Mapping[str, list[list[float]]]
     ) -> None:
-        """Upsert embedded chunks into every encoder's collection (no manifest change)."""
+        """Upsert embedded chunks into every encoder's collection (no manifest change).
+        `vectors[encoder]` holds one vector per chunk that encoder covers (`rows_for`), in order."""
         for encoder in self.encoder_names:
             collection = self._chunks(encoder)
+            rows = self.rows_for(encoder, metas)
             encoded = vectors[encoder]
-            for start in range(0, len(ids), _WRITE_BATCH):
-                end = start + _WRITE_BATCH
+            if len(encoded) != len(rows):
+                raise ValueError(f"{encoder}: {len(encoded)} vectors for {len(rows)} chunks")
+            for start in range(0, len(rows), _WRITE_BATCH):
+                part = rows[start : start + _WRITE_BATCH]
                 collection.upsert(
-                    ids=ids[start:end],
-                    documents=texts[start:end],
-                    metadatas=metas[start:end],  # type: ignore[arg-type]
-                    embeddings=encoded[start:end],  # type: ignore[arg-type]
+                    ids=[ids[i] for i in part],
+                    documents=[texts[i] for i in part],
+                    metadatas=[metas[i] for i in part],  # type: ignore[misc]
+                    embeddings=encoded[start : start + _WRITE_BATCH],  # type: ignore[arg-type]
                 )
 
-    def chunks_with_hash(self, ids: list[str], content_hash: str) -> set[str]:
-        """Those of `ids` already stored (in every encoder's collection) for this content hash."""
+    def chunks_with_hash(self, ids: list[str], content_hash: str, language: str) -> set[str]:
+        """Those of `ids` (chunks of one document in `language`) already stored for this content
+        hash in every encoder's collection that covers the language."""
         found: set[str] | None = None
         for encoder in self.encoder_names:
+            if not self.covers(encoder, language):
+                continue
             page = self._chunks(encoder).get(ids=ids, include=["metadatas"])
             here = {
                 cid for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False)

@@ -233,12 +233,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from assistant.components import build_encoders
     from evals.bench import query_bench
 
     settings, encoders = _setup(args)
     cache = args.cache_dir or settings.data_dir / "bench" / "query"
     results = query_bench.run(
-        settings, encoders, _data_root(args), args.sizes, args.queries, cache, args.limit_docs
+        settings, encoders, build_encoders(settings, purpose="ingest"), _data_root(args), args.sizes, args.queries,
+        cache, args.limit_docs,
     )
     rows = [
         {
