@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from assistant.chain import Assistant, Limits
-from assistant.cpu import apply_cpu_budget, cpu_budget, process_slots
+from assistant.cpu import apply_cpu_budget, cpu_budget, limit_blas_threads, process_slots
 from assistant.db import build_engine
 from assistant.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
 from assistant.errors import GeneratorUnavailableError
@@ -40,6 +40,8 @@ def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "qu
     budget = cpu_budget(settings.cpu_threads)
     apply_cpu_budget(budget)
     threads = budget if purpose == "ingest" else 1
+    if purpose == "query":
+        limit_blas_threads(1)  # query-time numpy runs on each request's thread (see cpu.py)
     slots = process_slots(budget)
     encoders: dict[str, Embeddings] = {}
     for name in settings.embedders:

@@ -79,8 +79,7 @@ class IndexSnapshot:
         sample_ids = ids[::step][:sample_size]
         self.samples: dict[str, np.ndarray] = {}
         for name in encoders:
-            vectors = store.vectors(name, sample_ids) if sample_ids else {}
-            self.samples[name] = np.asarray(list(vectors.values()), dtype=np.float32)
+            self.samples[name] = store.vectors(name, sample_ids)[1] if sample_ids else np.zeros((0, 0), np.float32)
         meta = self.keyword.metadatas
         self.row_lang = np.array([str(m.get("lang", "")) for m in meta], dtype=object)
         self.row_date = np.array([int(m.get("date_int", 0) or 0) for m in meta], dtype=np.int64)
@@ -320,10 +319,14 @@ class HybridRetriever(BaseRetriever):
             ]
             if not missing:
                 continue
-            stored = self.store.vectors(name, missing)
-            for passage in passages:
-                if passage.chunk_id in stored:
-                    passage.similarities[name] = float(np.dot(vector, np.asarray(stored[passage.chunk_id])))
+            ids, stored = self.store.vectors(name, missing)
+            if not ids:
+                continue
+            # float64 like the query vector: the same cosines as one dot product per chunk
+            sims = stored.astype(np.float64) @ np.asarray(vector, dtype=np.float64)
+            by_id = {p.chunk_id: p for p in passages}
+            for chunk_id, similarity in zip(ids, sims.tolist(), strict=True):
+                by_id[chunk_id].similarities[name] = similarity
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -25,10 +25,11 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError
@@ -38,6 +39,7 @@ from assistant.errors import IndexMismatchError, IndexNotBuiltError, IngestLocke
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+_T = TypeVar("_T")
 _PAGE = 2000
 _WRITE_BATCH = 1000
 LOCK_STALE_SECONDS = 120.0  # a holder that has not refreshed its heartbeat for this long is gone
@@ -166,6 +168,10 @@ class ChunkStore:
         self.encoder_names = [name for name, _ in spec.encoders]
         # the collection that holds every chunk (texts and metadata are read from it)
         self.english_only = frozenset(spec.english_only)
+        # Collection handles for the query path (a lookup in Chroma's catalogue costs about as much
+        # as a query). A handle to a collection dropped since (a rebuild, here or in another
+        # process) raises NotFoundError; `_read` then looks it up again.
+        self._readers: dict[str, Collection] = {}
         self.full_encoder = next((n for n in self.encoder_names if n not in self.english_only), self.encoder_names[0])
 
     def covers(self, encoder: str, language: str) -> bool:
@@ -204,6 +210,18 @@ class ChunkStore:
             )
         return collection
 
+    def _read(self, encoder: str, call: Callable[[Collection], _T]) -> _T:
+        """`call` on the encoder's collection through a cached handle, looked up again once when
+        the collection was dropped and built again since the handle was taken."""
+        collection = self._readers.get(encoder)
+        if collection is not None:
+            try:
+                return call(collection)
+            except NotFoundError:
+                self._readers.pop(encoder, None)
+        collection = self._readers[encoder] = self._chunks(encoder)
+        return call(collection)
+
     def stored_spec(self) -> IndexSpec | None:
         collection = self._get(self.docs_name)
         if collection is None:
@@ -231,6 +249,7 @@ class ChunkStore:
 
     def open_for_writing(self, rebuild: bool = False) -> None:
         """Create the collections (or check they match the spec). `rebuild` drops them first."""
+        self._readers.clear()
         if rebuild:
             self.drop()
         stored = self.stored_spec()
@@ -251,6 +270,7 @@ class ChunkStore:
         return IngestLock(self.client, f"{self.base_name}-lock", stale_seconds)
 
     def drop(self) -> None:
+        self._readers.clear()
         for name in [self.docs_name, *[self.chunks_name(e) for e in self.encoder_names]]:
             if self._get(name) is not None:
                 self.client.delete_collection(name)
@@ -320,13 +340,12 @@ class ChunkStore:
     ) -> list[DenseHit]:
         """The `k` nearest chunks. Without `with_text` only ids and similarities come back (text
         and metadata empty): a reader that holds them (the keyword index) saves their transfer."""
-        collection = self._chunks(encoder)
-        result = collection.query(
+        result = self._read(encoder, lambda collection: collection.query(
             query_embeddings=[list(vector)],
             n_results=k,
             where=where,
             include=["documents", "metadatas", "distances"] if with_text else ["distances"],
-        )
+        ))
         ids = result["ids"][0]
         distances = (result["distances"] or [[]])[0]
         texts = (result["documents"] or [[]])[0] if with_text else [""] * len(ids)
@@ -336,10 +355,15 @@ class ChunkStore:
             for chunk_id, text, meta, distance in zip(ids, texts, metas, distances, strict=False)
         ]
 
-    def vectors(self, encoder: str, chunk_ids: list[str]) -> dict[str, list[float]]:
-        result = self._chunks(encoder).get(ids=chunk_ids, include=["embeddings"])
-        embeddings = result["embeddings"] if result["embeddings"] is not None else []
-        return {cid: list(vec) for cid, vec in zip(result["ids"], embeddings, strict=False)}
+    def vectors(self, encoder: str, chunk_ids: list[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of those of `chunk_ids` this encoder's collection holds: their ids
+        and one row each (float32, as Chroma returns them; no per-value Python conversion)."""
+        result = self._read(encoder, lambda collection: collection.get(ids=chunk_ids, include=["embeddings"]))
+        ids = list(result["ids"])
+        embeddings = result["embeddings"]
+        if embeddings is None or not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return ids, np.asarray(embeddings, dtype=np.float32).reshape(len(ids), -1)
 
     # --- writing -----------------------------------------------------------------------------
 
