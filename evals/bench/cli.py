@@ -250,10 +250,13 @@ def cmd_query(args: argparse.Namespace) -> int:
             "kw_index_s": r["keyword_index_s"],
             **_row_latency(r, "retrieve", "retrieve"),
             **_row_latency(r, "e2e", "end_to_end"),
+            "retrieve_cpu": r["retrieve_cpu_ms"],
+            "e2e_cpu": r["end_to_end_cpu_ms"],
         }
         for r in results
     ]
-    print_table("query latency (ms) as the index grows; e2e = extractive generator", rows, list(rows[0]))
+    title = "query latency (ms) as the index grows; e2e = extractive generator; *_cpu = process CPU ms per question"
+    print_table(title, rows, list(rows[0]))
     write_json(args.json, "query", {"sizes": args.sizes, "queries": args.queries}, results)
     return 0
 
