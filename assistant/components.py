@@ -18,7 +18,7 @@ from assistant.answer.extractive import ExtractiveGenerator
 from assistant.answer.generators import ChatModelGenerator, Generator, ReplyFormat
 from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.support import SupportChecker
-from assistant.cpu import apply_cpu_budget, cpu_budget, process_slots
+from assistant.cpu import apply_cpu_budget, cpu_budget, limit_blas_threads, process_slots
 from assistant.errors import GeneratorUnavailableError, InvalidInputError
 from assistant.index.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
 from assistant.index.keyword_store import KeywordIndexStore
@@ -40,6 +40,8 @@ def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "qu
     budget = cpu_budget(settings.cpu_threads)
     apply_cpu_budget(budget)
     threads = budget if purpose == "ingest" else 1
+    if purpose == "query":
+        limit_blas_threads(1)  # query-time numpy runs on each request's thread (see cpu.py)
     slots = process_slots(budget)
     encoders: dict[str, Embeddings] = {}
     for name in settings.embedders:
@@ -58,6 +60,7 @@ def index_spec(settings: Settings, encoders: Mapping[str, Embeddings]) -> IndexS
         encoders=tuple(sorted((name, getattr(enc, "model_id", name)) for name, enc in encoders.items())),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
+        english_only=("minilm",) if settings.minilm_english_only and "minilm" in encoders else (),
     )
 
 

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
         75, ge=0, le=1000, description="Characters of trailing whole sentences repeated at the start of the next chunk."
     )
 
+    minilm_english_only: bool = Field(
+        False,
+        description="Embed and store only English chunks with MiniLM (its fusion weight is zero outside English): "
+        "ingest runs it on fewer chunks. Off by default: MiniLM's z-normalisation is then over English chunks only, "
+        "which moves fused scores, so fusion weights and refusal thresholds need re-measuring with it "
+        "(`eval --baseline`). Recorded in the index: changing it needs `ingest --rebuild`.",
+    )
+
     max_file_bytes: int = Field(
         20 * 1024 * 1024, ge=1024,
         description="Ingest refuses a file larger than this (bytes), naming it; the others are still ingested.",

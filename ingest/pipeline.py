@@ -14,7 +14,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from ingest.metadata import date_as_int
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH_CHUNKS = 256
-PROGRESS_STEP = 64  # chunks encoded between two progress updates: a steady rate, no long freeze
+PROGRESS_STEP = 128  # chunks encoded between two progress updates: a steady rate, no long freeze
 
 
 @dataclass
@@ -225,6 +227,38 @@ def _relative_source(source: str, path: Path, root: Path) -> str:
     return path.relative_to(base).as_posix() + source[len(str(path)):]
 
 
+class _Writer:
+    """Chroma writes on one background thread, overlapped with encoding the next batch. At most
+    `depth` writes wait at a time (memory stays bounded); they run in submission order, and an
+    error in one is raised in the ingesting thread by the next `submit` or by `drain`."""
+
+    def __init__(self, depth: int = 1) -> None:
+        self.depth = depth
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._pending: deque[tuple[Future[None], Callable[[], None]]] = deque()
+
+    def submit(self, write: Callable[[], None], done: Callable[[], None]) -> None:
+        """Run `write` in the background; `done` runs in the calling thread once it succeeded."""
+        while len(self._pending) >= self.depth:
+            self._collect()
+        self._pending.append((self._pool.submit(write), done))
+
+    def _collect(self) -> None:
+        future, done = self._pending.popleft()
+        future.result()
+        done()
+
+    def drain(self) -> None:
+        while self._pending:
+            self._collect()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _write_pending(
     pending: list[tuple[LoadedDocument, str, DocRecord | None]],
     root_key: str,
@@ -236,29 +270,57 @@ def _write_pending(
     bar: Any = None,
 ) -> None:
     """Chunk every pending document first (cheap), so the folder's bar counts chunks to embed
-    from the start; then embed and write in batches, the bar moving every PROGRESS_STEP chunks."""
+    from the start; then embed in batches, each batch written by the writer thread while the
+    next one is encoded; the bar moves every PROGRESS_STEP chunks and shows chunks/s."""
     prepared = [_prepare(doc, digest, root_key, chunk_size, chunk_overlap, previous)
                 for doc, digest, previous in pending]
     if bar is not None:
         bar.reset(total=sum(len(p.chunk_ids) for p in prepared))
         bar.unit = "chunk"
         bar.set_postfix_str("embedding" if prepared else "nothing new", refresh=False)
-    batch: list[PreparedDocument] = []
-    batch_chunks = 0
-    for document in prepared:
-        if len(document.chunk_ids) > EMBED_BATCH_CHUNKS:
-            _flush(batch, store, encoders, stats, bar)
-            batch, batch_chunks = [], 0
-            _write_large(document, store, encoders, stats, bar)
-            continue
-        batch.append(document)
-        batch_chunks += len(document.chunk_ids)
-        if batch_chunks >= EMBED_BATCH_CHUNKS:
-            _flush(batch, store, encoders, stats, bar)
-            batch, batch_chunks = [], 0
-    _flush(batch, store, encoders, stats, bar)
+    started = time.perf_counter()
+    writer = _Writer()
+    try:
+        batch: list[PreparedDocument] = []
+        batch_chunks = 0
+        for document in prepared:
+            if len(document.chunk_ids) > EMBED_BATCH_CHUNKS:
+                _flush(batch, store, encoders, stats, writer, bar)
+                batch, batch_chunks = [], 0
+                writer.drain()  # it checks what is already stored: nothing of it may be in flight
+                _write_large(document, store, encoders, stats, bar)
+                continue
+            batch.append(document)
+            batch_chunks += len(document.chunk_ids)
+            if batch_chunks >= EMBED_BATCH_CHUNKS:
+                _flush(batch, store, encoders, stats, writer, bar)
+                batch, batch_chunks = [], 0
+        _flush(batch, store, encoders, stats, writer, bar)
+    finally:
+        writer.close()
     if bar is not None:
-        bar.set_postfix_str(f"{len(prepared)} documents written", refresh=True)
+        chunks = sum(len(p.chunk_ids) for p in prepared)
+        rate = chunks / max(time.perf_counter() - started, 1e-9)
+        bar.set_postfix_str(f"{len(prepared)} documents written, {rate:.1f} chunks/s", refresh=True)
+
+
+def encode_chunks(
+    store: ChunkStore, encoders: Mapping[str, Embeddings], inputs: list[str], metas: list[dict[str, Any]],
+    bar: Any = None,
+) -> dict[str, list[list[float]]]:
+    """Each encoder on the chunks its collection holds (`ChunkStore.rows_for`: MiniLM only on
+    English ones), PROGRESS_STEP chunks at a time so the bar moves steadily."""
+    rows = {name: set(store.rows_for(name, metas)) for name in encoders}
+    vectors: dict[str, list[list[float]]] = {name: [] for name in encoders}
+    for start in range(0, len(inputs), PROGRESS_STEP):
+        end = min(start + PROGRESS_STEP, len(inputs))
+        for name, encoder in encoders.items():
+            piece = [inputs[i] for i in range(start, end) if i in rows[name]]
+            if piece:
+                vectors[name].extend(encoder.embed_documents(piece))
+        if bar is not None:
+            bar.update(end - start)
+    return vectors
 
 
 def _prepare(
@@ -306,32 +368,31 @@ def _prepare(
 
 def _flush(
     batch: list[PreparedDocument], store: ChunkStore, encoders: Mapping[str, Embeddings], stats: IngestStats,
-    bar: Any = None,
+    writer: _Writer, bar: Any = None,
 ) -> None:
     if not batch:
         return
-    inputs = [
-        passage_for_embedding(doc.record.title, text) for doc in batch for text in doc.texts
-    ]
-    vectors: dict[str, list[list[float]]] = {name: [] for name in encoders}
-    for start in range(0, len(inputs), PROGRESS_STEP):
-        piece = inputs[start : start + PROGRESS_STEP]
-        for name, encoder in encoders.items():
-            vectors[name].extend(encoder.embed_documents(piece))
-        if bar is not None:
-            bar.update(len(piece))
-    offset = 0
+    batch = list(batch)
+    inputs = [passage_for_embedding(doc.record.title, text) for doc in batch for text in doc.texts]
+    metas = [meta for doc in batch for meta in doc.metadatas]
+    vectors = encode_chunks(store, encoders, inputs, metas, bar)
+    offsets = dict.fromkeys(vectors, 0)
     for doc in batch:
-        n = len(doc.chunk_ids)
-        doc.vectors = {name: vecs[offset : offset + n] for name, vecs in vectors.items()}
-        offset += n
-    store.write_documents(batch)
-    stats.chunks_written += len(inputs)
-    for doc in batch:
-        if doc.previous_chunks > 0:
-            stats.updated += 1
-        else:
-            stats.added += 1
+        doc.vectors = {}
+        for name, vecs in vectors.items():
+            n = len(store.rows_for(name, doc.metadatas))
+            doc.vectors[name] = vecs[offsets[name] : offsets[name] + n]
+            offsets[name] += n
+
+    def done() -> None:
+        stats.chunks_written += len(inputs)
+        for doc in batch:
+            if doc.previous_chunks > 0:
+                stats.updated += 1
+            else:
+                stats.added += 1
+
+    writer.submit(lambda: store.write_documents(batch), done)
 
 
 def _write_large(
@@ -345,16 +406,15 @@ def _write_large(
     for start in range(0, len(doc.chunk_ids), EMBED_BATCH_CHUNKS):
         end = start + EMBED_BATCH_CHUNKS
         ids = doc.chunk_ids[start:end]
-        done = store.chunks_with_hash(ids, digest)
+        done = store.chunks_with_hash(ids, digest, doc.record.language)
         todo = [i for i, cid in enumerate(ids) if cid not in done]
         if not todo:
             continue
         texts = [doc.texts[start + i] for i in todo]
+        metas = [doc.metadatas[start + i] for i in todo]
         inputs = [passage_for_embedding(doc.record.title, text) for text in texts]
-        vectors = {name: encoder.embed_documents(inputs) for name, encoder in encoders.items()}
-        store.write_chunks(
-            [ids[i] for i in todo], texts, [doc.metadatas[start + i] for i in todo], vectors
-        )
+        vectors = encode_chunks(store, encoders, inputs, metas)
+        store.write_chunks([ids[i] for i in todo], texts, metas, vectors)
         stats.chunks_written += len(todo)
         if bar is not None:
             bar.update(len(ids))

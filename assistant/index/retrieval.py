@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.index.keyword import KeywordIndex
+from assistant.index.keyword import KeywordIndex, top_rows
 from assistant.index.keyword_store import KeywordIndexStore
 from assistant.index.store import ChunkStore, DocRecord
 from assistant.models import Filters
@@ -78,8 +79,7 @@ class IndexSnapshot:
         sample_ids = ids[::step][:sample_size]
         self.samples: dict[str, np.ndarray] = {}
         for name in encoders:
-            vectors = store.vectors(name, sample_ids) if sample_ids else {}
-            self.samples[name] = np.asarray(list(vectors.values()), dtype=np.float32)
+            self.samples[name] = store.vectors(name, sample_ids)[1] if sample_ids else np.zeros((0, 0), np.float32)
         meta = self.keyword.metadatas
         self.row_lang = np.array([str(m.get("lang", "")) for m in meta], dtype=object)
         self.row_date = np.array([int(m.get("date_int", 0) or 0) for m in meta], dtype=np.int64)
@@ -173,6 +173,7 @@ class HybridRetriever(BaseRetriever):
     _snapshot: IndexSnapshot | None = PrivateAttr(default=None)
     _checked_at: float = PrivateAttr(default=0.0)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _executor: ThreadPoolExecutor | None = PrivateAttr(default=None)
 
     # --- index snapshot ----------------------------------------------------------------------
 
@@ -234,25 +235,42 @@ class HybridRetriever(BaseRetriever):
         english = language == "en"
         active = [n for n in self.encoders if n != "minilm" or english or len(self.encoders) == 1]
 
-        passages: dict[str, Passage] = {}
-        vectors: dict[str, np.ndarray] = {}
-        stats: dict[str, tuple[float, float]] = {}
-        for name in active:
-            vector = np.asarray(self.encoders[name].embed_query(query))
-            vectors[name] = vector
-            stats[name] = snap.dense_stats(name, vector)
-            hits = self.store.dense_search(name, vector.tolist(), self.candidates, where)
-            for hit in hits:
-                passage = passages.get(hit.chunk_id) or _passage(hit.chunk_id, hit.text, hit.metadata)
-                passage.similarities[name] = hit.similarity
-                passages[hit.chunk_id] = passage
-
+        # The encoders after the first run on a worker thread while this one encodes with the
+        # first and scores BM25: each encoder call holds one CPU slot, so on two cores they overlap
+        # instead of adding up; under load the slots make them queue as before.
+        later = {name: self._pool().submit(self._dense, snap, name, query, where) for name in active[1:]}
+        dense = {active[0]: self._dense(snap, active[0], query, where)} if active else {}
         bm25 = snap.keyword.scores(query)
         bm25_mean, bm25_std = float(bm25.mean()) if bm25.size else 0.0, float(bm25.std()) if bm25.size else 0.0
         mask = snap.row_mask(filters, allowed)
         masked = bm25 if mask is None else np.where(mask, bm25, 0.0)
-        top_rows = np.argsort(-masked, kind="stable")[: self.candidates]
-        for row in (r for r in top_rows if masked[r] > 0):
+        keyword_rows = top_rows(masked, self.candidates)
+        dense.update((name, future.result()) for name, future in later.items())
+
+        passages: dict[str, Passage] = {}
+        vectors: dict[str, np.ndarray] = {}
+        stats: dict[str, tuple[float, float]] = {}
+        unknown: list[str] = []  # written after the snapshot was taken (an ingest in progress)
+        for name in active:
+            vector, stats[name], hits = dense[name]
+            vectors[name] = vector
+            for chunk_id, similarity in hits:
+                passage = passages.get(chunk_id)
+                if passage is None:
+                    row = snap.keyword.row_of.get(chunk_id)
+                    if row is None:
+                        unknown.append(chunk_id)
+                        passage = _passage(chunk_id, "", {})
+                    else:
+                        passage = _passage(chunk_id, snap.keyword.texts[row], snap.keyword.metadatas[row])
+                    passages[chunk_id] = passage
+                passage.similarities[name] = similarity
+        if unknown:
+            for chunk in self.store.get_chunks(list(dict.fromkeys(unknown))):
+                fresh = _passage(chunk.chunk_id, chunk.text, chunk.metadata)
+                fresh.similarities = passages[chunk.chunk_id].similarities
+                passages[chunk.chunk_id] = fresh
+        for row in keyword_rows.tolist():
             chunk_id = snap.keyword.chunk_ids[row]
             if chunk_id not in passages:
                 passages[chunk_id] = _passage(chunk_id, snap.keyword.texts[row], snap.keyword.metadatas[row])
@@ -274,17 +292,41 @@ class HybridRetriever(BaseRetriever):
         ranked = sorted(passages.values(), key=lambda p: p.score, reverse=True)[:k]
         return Retrieval(query, language, ranked, vectors, names)
 
+    def _dense(
+        self, snap: IndexSnapshot, name: str, query: str, where: dict[str, Any] | None
+    ) -> tuple[np.ndarray, tuple[float, float], list[tuple[str, float]]]:
+        """One encoder's part: the query vector, its similarity statistics over the index and its
+        nearest chunks (ids and cosine similarities; texts come from the snapshot)."""
+        vector = np.asarray(self.encoders[name].embed_query(query))
+        hits = self.store.dense_search(name, vector.tolist(), self.candidates, where, with_text=False)
+        return vector, snap.dense_stats(name, vector), [(hit.chunk_id, hit.similarity) for hit in hits]
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=max(1, len(self.encoders) - 1),
+                                                    thread_name_prefix="retrieval")
+            return self._executor
+
     def _fill_similarities(self, passages: list[Passage], query_vectors: Mapping[str, np.ndarray]) -> None:
         """Cosine similarity of every candidate for every active encoder (some were found only by
-        another ranker), read from the stored vectors."""
+        another ranker), read from the stored vectors. An English-only encoder has vectors for
+        English chunks only (see ChunkStore.covers)."""
         for name, vector in query_vectors.items():
-            missing = [p.chunk_id for p in passages if name not in p.similarities]
+            missing = [
+                p.chunk_id for p in passages
+                if name not in p.similarities and self.store.covers(name, p.language)
+            ]
             if not missing:
                 continue
-            stored = self.store.vectors(name, missing)
-            for passage in passages:
-                if passage.chunk_id in stored:
-                    passage.similarities[name] = float(np.dot(vector, np.asarray(stored[passage.chunk_id])))
+            ids, stored = self.store.vectors(name, missing)
+            if not ids:
+                continue
+            # float64 like the query vector: the same cosines as one dot product per chunk
+            sims = stored.astype(np.float64) @ np.asarray(vector, dtype=np.float64)
+            by_id = {p.chunk_id: p for p in passages}
+            for chunk_id, similarity in zip(ids, sims.tolist(), strict=True):
+                by_id[chunk_id].similarities[name] = similarity
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -5,7 +5,10 @@ Collections for base name B:
   title, source, language and date. Its collection metadata records how the index was built
   (encoders and their model ids, chunk size and overlap, schema) and a version counter that
   ingest bumps, so readers know when to refresh their keyword index.
-- `B-<encoder>`: one record per chunk (id = `<doc_id>#<n>`), embedded by that encoder.
+- `B-<encoder>`: one record per chunk (id = `<doc_id>#<n>`), embedded by that encoder. An
+  encoder the spec lists as English-only (`IndexSpec.english_only`: MiniLM, whose fusion weight is
+  zero outside English, when `minilm_english_only` is set) holds only the English chunks; every
+  other collection holds them all.
 - `B-lock`: the ingest lock, one record naming the ingest that writes the index (host, pid, start
   and heartbeat times). It lives in Chroma itself, so it holds for every process that reaches
   the same index, embedded or through a `chroma run` server (see IngestLock).
@@ -22,10 +25,11 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Metadatas, PyEmbeddings
@@ -36,6 +40,7 @@ from assistant.errors import IndexMismatchError, IndexNotBuiltError, IngestLocke
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+_T = TypeVar("_T")
 _PAGE = 2000
 _WRITE_BATCH = 1000
 
@@ -57,6 +62,7 @@ class IndexSpec:
     encoders: tuple[tuple[str, str], ...]  # (name, model id)
     chunk_size: int
     chunk_overlap: int
+    english_only: tuple[str, ...] = ()  # encoders whose collections hold only English chunks
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -64,11 +70,15 @@ class IndexSpec:
             "encoders": json.dumps(dict(self.encoders), sort_keys=True),
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
+            "english_only": json.dumps(sorted(self.english_only)),
         }
 
     def describe(self) -> str:
         names = ", ".join(f"{n} ({m})" for n, m in self.encoders)
-        return f"encoders {names}; chunks of {self.chunk_size} chars, overlap {self.chunk_overlap}"
+        return (
+            f"encoders {names}; chunks of {self.chunk_size} chars, overlap {self.chunk_overlap}"
+            + (f"; {', '.join(self.english_only)} on English chunks only" if self.english_only else "")
+        )
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any]) -> IndexSpec:
@@ -77,6 +87,7 @@ class IndexSpec:
             encoders=tuple(sorted(encoders.items())),
             chunk_size=int(meta.get("chunk_size", 0)),
             chunk_overlap=int(meta.get("chunk_overlap", 0)),
+            english_only=tuple(sorted(json.loads(str(meta.get("english_only", "[]"))))),
         )
 
 
@@ -163,6 +174,17 @@ class ChunkStore:
         self.base_name = base_name
         self.spec = spec
         self.encoder_names = [name for name, _ in spec.encoders]
+        # the collection that holds every chunk (texts and metadata are read from it)
+        self.english_only = frozenset(spec.english_only)
+        # Collection handles for the query path (a lookup in Chroma's catalogue costs about as much
+        # as a query). A handle to a collection dropped since (a rebuild, here or in another
+        # process) raises NotFoundError; `_read` then looks it up again.
+        self._readers: dict[str, Collection] = {}
+        self.full_encoder = next((n for n in self.encoder_names if n not in self.english_only), self.encoder_names[0])
+
+    def covers(self, encoder: str, language: str) -> bool:
+        """Whether `encoder`'s collection holds chunks in `language`."""
+        return encoder not in self.english_only or language == "en" or len(self.encoder_names) == 1
 
     # --- collections -------------------------------------------------------------------------
 
@@ -196,6 +218,18 @@ class ChunkStore:
             )
         return collection
 
+    def _read(self, encoder: str, call: Callable[[Collection], _T]) -> _T:
+        """`call` on the encoder's collection through a cached handle, looked up again once when
+        the collection was dropped and built again since the handle was taken."""
+        collection = self._readers.get(encoder)
+        if collection is not None:
+            try:
+                return call(collection)
+            except NotFoundError:
+                self._readers.pop(encoder, None)
+        collection = self._readers[encoder] = self._chunks(encoder)
+        return call(collection)
+
     def stored_spec(self) -> IndexSpec | None:
         collection = self._get(self.docs_name)
         if collection is None:
@@ -223,6 +257,7 @@ class ChunkStore:
 
     def open_for_writing(self, rebuild: bool = False) -> None:
         """Create the collections (or check they match the spec). `rebuild` drops them first."""
+        self._readers.clear()
         if rebuild:
             self.drop()
         stored = self.stored_spec()
@@ -243,6 +278,7 @@ class ChunkStore:
         return IngestLock(self.client, f"{self.base_name}-lock", stale_seconds)
 
     def drop(self) -> None:
+        self._readers.clear()
         for name in [self.docs_name, *[self.chunks_name(e) for e in self.encoder_names]]:
             if self._get(name) is not None:
                 self.client.delete_collection(name)
@@ -277,11 +313,11 @@ class ChunkStore:
         docs = self._get(self.docs_name)
         if docs is None:
             return 0, 0
-        first = self._get(self.chunks_name(self.encoder_names[0]))
+        first = self._get(self.chunks_name(self.full_encoder))
         return docs.count(), first.count() if first else 0
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
-        collection = self._chunks(self.encoder_names[0])
+        collection = self._chunks(self.full_encoder)
         offset = 0
         while True:
             page = collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
@@ -294,7 +330,7 @@ class ChunkStore:
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """The stored chunks with these ids (missing ids are skipped), in pages."""
-        collection = self._chunks(self.encoder_names[0])
+        collection = self._chunks(self.full_encoder)
         chunks: list[StoredChunk] = []
         for start in range(0, len(chunk_ids), _PAGE):
             page = collection.get(ids=list(chunk_ids[start : start + _PAGE]), include=["documents", "metadatas"])
@@ -303,31 +339,40 @@ class ChunkStore:
         return chunks
 
     def dense_search(
-        self, encoder: str, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self,
+        encoder: str,
+        vector: Sequence[float],
+        k: int,
+        where: dict[str, Any] | None = None,
+        with_text: bool = True,
     ) -> list[DenseHit]:
-        collection = self._chunks(encoder)
+        """The `k` nearest chunks. Without `with_text` only ids and similarities come back (text
+        and metadata empty): a reader that holds them (the keyword index) saves their transfer."""
         query: PyEmbeddings = [list(vector)]
-        result = collection.query(
+        result = self._read(encoder, lambda collection: collection.query(
             query_embeddings=query,
             n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        hits = []
-        for chunk_id, text, meta, distance in zip(
-            result["ids"][0],
-            (result["documents"] or [[]])[0],
-            (result["metadatas"] or [[]])[0],
-            (result["distances"] or [[]])[0],
-            strict=False,
-        ):
-            hits.append(DenseHit(chunk_id, 1.0 - float(distance), text or "", meta or {}))
-        return hits
+            include=["documents", "metadatas", "distances"] if with_text else ["distances"],
+        ))
+        ids = result["ids"][0]
+        distances = (result["distances"] or [[]])[0]
+        texts = (result["documents"] or [[]])[0] if with_text else [""] * len(ids)
+        metas = (result["metadatas"] or [[]])[0] if with_text else [{}] * len(ids)
+        return [
+            DenseHit(chunk_id, 1.0 - float(distance), text or "", meta or {})
+            for chunk_id, text, meta, distance in zip(ids, texts, metas, distances, strict=False)
+        ]
 
-    def vectors(self, encoder: str, chunk_ids: list[str]) -> dict[str, list[float]]:
-        result = self._chunks(encoder).get(ids=chunk_ids, include=["embeddings"])
-        embeddings = result["embeddings"] if result["embeddings"] is not None else []
-        return {cid: list(vec) for cid, vec in zip(result["ids"], embeddings, strict=False)}
+    def vectors(self, encoder: str, chunk_ids: list[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of those of `chunk_ids` this encoder's collection holds: their ids
+        and one row each (float32, as Chroma returns them; no per-value Python conversion)."""
+        result = self._read(encoder, lambda collection: collection.get(ids=chunk_ids, include=["embeddings"]))
+        ids = list(result["ids"])
+        embeddings = result["embeddings"]
+        if embeddings is None or not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return ids, np.asarray(embeddings, dtype=np.float32).reshape(len(ids), -1)
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -347,25 +392,39 @@ class ChunkStore:
         )
         self.write_manifest(batch)
 
+    def rows_for(self, encoder: str, metas: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Indexes of the chunks (by their metadata) that `encoder` embeds and stores."""
+        return [i for i, meta in enumerate(metas) if self.covers(encoder, str(meta.get("lang", "")))]
+
     def write_chunks(
         self, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: Mapping[str, list[list[float]]]
     ) -> None:
-        """Upsert embedded chunks into every encoder's collection (no manifest change)."""
+        """Upsert embedded chunks into every encoder's collection (no manifest change).
+        `vectors[encoder]` holds one vector per chunk that encoder covers (`rows_for`), in order."""
         for encoder in self.encoder_names:
             collection = self._chunks(encoder)
+            rows = self.rows_for(encoder, metas)
             encoded = vectors[encoder]
-            for start in range(0, len(ids), _WRITE_BATCH):
-                end = start + _WRITE_BATCH
-                batch_metas: Metadatas = list(metas[start:end])
-                batch_vectors: PyEmbeddings = list(encoded[start:end])
+            if len(encoded) != len(rows):
+                raise ValueError(f"{encoder}: {len(encoded)} vectors for {len(rows)} chunks")
+            for start in range(0, len(rows), _WRITE_BATCH):
+                part = rows[start : start + _WRITE_BATCH]
+                batch_metas: Metadatas = [metas[i] for i in part]
+                batch_vectors: PyEmbeddings = list(encoded[start : start + _WRITE_BATCH])
                 collection.upsert(
-                    ids=ids[start:end], documents=texts[start:end], metadatas=batch_metas, embeddings=batch_vectors
+                    ids=[ids[i] for i in part],
+                    documents=[texts[i] for i in part],
+                    metadatas=batch_metas,
+                    embeddings=batch_vectors,
                 )
 
-    def chunks_with_hash(self, ids: list[str], content_hash: str) -> set[str]:
-        """Those of `ids` already stored (in every encoder's collection) for this content hash."""
+    def chunks_with_hash(self, ids: list[str], content_hash: str, language: str) -> set[str]:
+        """Those of `ids` (chunks of one document in `language`) already stored for this content
+        hash in every encoder's collection that covers the language."""
         found: set[str] | None = None
         for encoder in self.encoder_names:
+            if not self.covers(encoder, language):
+                continue
             page = self._chunks(encoder).get(ids=ids, include=["metadatas"])
             here = {
                 cid for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False)

@@ -235,12 +235,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from assistant.components import build_encoders
     from evals.bench import query_bench
 
     settings, encoders = _setup(args)
     cache = args.cache_dir or settings.data_dir / "bench" / "query"
     results = query_bench.run(
-        settings, encoders, _data_root(args), args.sizes, args.queries, cache, args.limit_docs
+        settings, encoders, build_encoders(settings, purpose="ingest"), _data_root(args), args.sizes, args.queries,
+        cache, args.limit_docs,
     )
     rows = [
         {
@@ -250,10 +252,13 @@ def cmd_query(args: argparse.Namespace) -> int:
             "kw_index_s": r["keyword_index_s"],
             **_row_latency(r, "retrieve", "retrieve"),
             **_row_latency(r, "e2e", "end_to_end"),
+            "retrieve_cpu": r["retrieve_cpu_ms"],
+            "e2e_cpu": r["end_to_end_cpu_ms"],
         }
         for r in results
     ]
-    print_table("query latency (ms) as the index grows; e2e = extractive generator", rows, list(rows[0]))
+    title = "query latency (ms) as the index grows; e2e = extractive generator; *_cpu = process CPU ms per question"
+    print_table(title, rows, list(rows[0]))
     write_json(args.json, "query", {"sizes": args.sizes, "queries": args.queries}, results)
     return 0
 

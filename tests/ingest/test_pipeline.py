@@ -183,3 +183,25 @@ def test_same_code_path_works_against_a_chroma_server(tmp_path: Path, encoders: 
         answer = built.answer("How much is each Lyon–Beijing scholarship worth?")
         assert not answer.refused and "4,500 euros" in answer.answer
         assert answer.citations[0].doc_id == "lyon-beijing-scholarship"
+
+
+def test_minilm_english_only_index_holds_english_chunks_in_minilm_and_every_chunk_in_use(
+    fresh_collection_settings: Settings, encoders: dict
+) -> None:
+    settings = fresh_collection_settings.model_copy(update={"minilm_english_only": True})
+    store = build_store(settings, encoders)
+    first = ingest(store, encoders, TEST_CORPUS)
+    assert first.ok, first.errors
+    languages = {c.chunk_id: c.metadata["lang"] for c in store.iter_chunks()}
+    minilm_ids = set(store.client.get_collection(store.chunks_name("minilm")).get(include=[])["ids"])
+    assert {"en"} < set(languages.values())  # the test corpus mixes languages
+    assert minilm_ids == {cid for cid, lang in languages.items() if lang == "en"}
+    assert store.counts()[1] == len(languages)
+    again = ingest(store, encoders, TEST_CORPUS)
+    assert again.chunks_written == 0 and again.unchanged == first.added
+    french = build_assistant(settings, client=store.client, encoders=encoders).retriever.retrieve(
+        "Quelles aides pour les seniors ?", 3
+    )
+    assert french and all("minilm" not in p.similarities for p in french)
+    with pytest.raises(IndexMismatchError):  # the layout is recorded with the index
+        build_store(fresh_collection_settings, encoders, store.client).check_readable()
