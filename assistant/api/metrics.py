@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.log import request_id
@@ -126,13 +126,24 @@ class ApiMetrics:
 def route_template(app: FastAPI, scope: Scope) -> str:
     """The matching route's path template ("/v1/ask", "/static"), never the raw path."""
     partial = None
-    for route in app.router.routes:
+    for route in _flat_routes(app.router.routes):
         match, _ = route.matches(scope)
         if match == Match.FULL:
             return str(getattr(route, "path", UNMATCHED_ROUTE))
         if match == Match.PARTIAL and partial is None:
             partial = str(getattr(route, "path", UNMATCHED_ROUTE))
     return partial or UNMATCHED_ROUTE
+
+
+def _flat_routes(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes of included routers too: FastAPI 0.16x keeps `include_router` as one entry
+    (`original_router` holds the routes, their paths with the router's prefix)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _flat_routes(included.routes)
+        else:
+            yield route
 
 
 class _ResponseSniffer:
