@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.index.chroma_local import chroma_executable, free_port
+from assistant.index.chroma_local import chroma_executable, free_port, stop_process
 
 
 @contextmanager
@@ -34,9 +34,5 @@ def chroma_server(path: Path) -> Iterator[tuple[str, int]]:
             time.sleep(0.2)
         yield "127.0.0.1", port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -146,11 +147,7 @@ def local_chroma_server(data_dir: Path, chroma_path: Path) -> Iterator[LocalChro
         yield server
     finally:
         record_path(data_dir).unlink(missing_ok=True)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()
 
 
@@ -169,3 +166,15 @@ def _stop_pid(pid: int) -> None:
 
     with suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15.0) -> None:
+    """Terminate a child process and wait for it; kill it if it does not stop in `timeout` s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.index.chroma_local import free_port
+from assistant.index.chroma_local import free_port, stop_process
 from evals.metrics import percentile
 from evals.paths import DATASETS
 
@@ -180,16 +180,6 @@ def wait_http(
             last = f"{response.status_code} {response.text[:500]}"
         time.sleep(0.3)
     raise RuntimeError(f"{url} was not ready within {timeout:.0f}s (last: {last})")
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @dataclass

@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from assistant.index.chroma_local import free_port
-from evals.bench.common import RssSampler, latency_summary, load_questions, stop_process, wait_http
+from assistant.index.chroma_local import free_port, stop_process
+from evals.bench.common import RssSampler, latency_summary, load_questions, wait_http
 
 
 @dataclass

@@ -14,6 +14,7 @@ import pytest
 from conftest import make_settings
 
 from assistant.components import build_store
+from assistant.index.chroma_local import stop_process
 from evals.bench import ingest_bench
 from evals.bench.common import latency_summary, load_questions, percentile, stage_corpora
 from evals.bench.load_bench import Outcome, account, index_env, run_level, start_server
@@ -78,8 +79,7 @@ def test_load_run_of_four_requests_gets_exactly_one_answer_each(tmp_path: Path, 
     try:
         ids, outcomes, _ = asyncio.run(run_level(base_url, 2, 4, load_questions(limit=4)))
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_process(process, timeout=30)
     figures = account(ids, outcomes)
     assert figures["responses"] == 4
     assert len(set(ids)) == 4

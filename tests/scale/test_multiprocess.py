@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from chroma_server import chroma_server, free_port
+from chroma_server import chroma_server, free_port, stop_process
 from postgres_server import postgres_bindir, postgres_server
 from slack_sdk.signature import SignatureVerifier
 
@@ -122,15 +122,6 @@ def wait_ready(server: Server, timeout: float = 300.0) -> None:
             pass
         time.sleep(0.3)
     raise RuntimeError(f"serve not ready:\n{server.log_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def wait_until(predicate: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
@@ -255,7 +246,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         if proxy is not None:
             proxy.stop()
         for server in servers:
-            stop(server.process)
+            stop_process(server.process, timeout=20)
         fake.stop()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chroma_server import chroma_server, free_port
+from chroma_server import chroma_server, free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = ROOT / "tests" / "data" / "corpus" / "programs"
@@ -72,11 +72,7 @@ def serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=30)
         log.close()
 
 
