@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.answer.evidence import ScoredSentence, SentenceVectors, score_sentences
 from assistant.answer.generators import GenerationInput, Generator
+from assistant.answer.polarity import is_negated
 from assistant.answer.prompts import NOT_FOUND
 from assistant.index.retrieval import Passage
 from assistant.text.question import no_word, yes_word
@@ -38,11 +39,7 @@ _HAS_DATE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")
-_NEGATION = re.compile(
-    r"\b(not|no|never|none|neither|nor|without|cannot|n't|ne|n'|pas|jamais|aucun|aucune|sans|nicht|kein|keine|"
-    r"nie|nunca|ning[uú]n|ninguna|sin)\b|n't\b|不|没",
-    re.IGNORECASE,
-)
+
 
 
 @dataclass
@@ -145,7 +142,7 @@ class ExtractiveGenerator(Generator):
 def _polarity(question: str, fact: str, language: str) -> str:
     """Yes when the sentence that best answers states what the question asks; No when exactly one
     of them is negated ("Is X held in Y?" / "X is not held in Y")."""
-    negated = bool(_NEGATION.search(question)) != bool(_NEGATION.search(fact))
+    negated = is_negated(question) != is_negated(fact)
     return no_word(language) if negated else yes_word(language)
 
 
