@@ -41,8 +41,8 @@ class SupportChecker:
         verdicts: list[bool | None] = []
         anchors: list[list[str]] = []  # per pair: the passage units the semantic check may compare with
         for sentence, passage in pairs:
-            claim = strip_markers(sentence)
-            numbers = _claim_numbers(claim)
+            claim = _quoted(strip_markers(sentence))
+            numbers = _claim_numbers(strip_markers(sentence))
             names = claim_names(claim, passage)
             windows = _anchored_windows(passage, names, numbers)
             overlaps = [_relation_overlap(claim, names, " ".join(w)) for w in windows]
@@ -73,7 +73,7 @@ class SupportChecker:
         return [bool(v) for v in verdicts]
 
     def _semantic(self, pairs: list[tuple[str, list[str]]], vectors: SentenceVectors) -> list[bool]:
-        claims = [strip_markers(s) for s, _ in pairs]
+        claims = [_quoted(strip_markers(s)) for s, _ in pairs]
         passage_sentences = [units for _, units in pairs]
         flat = [s for group in passage_sentences for s in group]
         all_vectors = vectors.of(claims + flat)
@@ -197,6 +197,20 @@ def list_counts(passage: str) -> set[int]:
                     break
             counts.add(items)
     return {n for n in counts if n <= 20}
+
+
+_QUOTE = re.compile(r"[«“„]\s*(.+?)\s*[»”“]")
+
+
+def _quoted(claim: str) -> str:
+    """What a framed quote says ("D'après le document : « X »" says X); the claim itself otherwise.
+    Only a short frame counts (a few words around a longer quote)."""
+    quotes = _QUOTE.findall(claim)
+    if not quotes:
+        return claim
+    quote = max(quotes, key=len)
+    frame = claim.replace(quote, " ")
+    return quote if len(frame.split()) <= 10 and len(quote.split()) >= 3 else claim
 
 
 def _claim_numbers(claim: str) -> set[str]:
