@@ -41,7 +41,7 @@ from assistant.answer.evidence import (
     select_evidence,
 )
 from assistant.answer.generators import GenerationInput, Generator
-from assistant.answer.polarity import contradicting_sentence
+from assistant.answer.polarity import confirming_sentence, contradicting_sentence
 from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
 from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.shape import compact_list
@@ -242,6 +242,10 @@ class Assistant:
             fact = _deciding_sentence(request.scored, lead_markers)
             if fact is not None:
                 kept.append(fact)
+        elif lead is not None and not kept and request.scored and lead.text.lower() in _YES_LEADS:
+            # A "Yes" whose own fact was unsupported (often the question restated): it stands only
+            # on a passage sentence that states what the question claims; else the answer refuses.
+            kept.extend(_confirming_fact(request, lead_markers))
         if lead is not None and request.kind == "yesno" and lead.text.lower() in _YES_LEADS and request.scored:
             kept = _check_yes(lead, kept, lead_markers, request)
         cited = [passages[m - 1] for m in dict.fromkeys(m for s in kept for m in s.markers)]
@@ -346,6 +350,17 @@ def _check_yes(
     text = contrary.text.strip()
     end = text[-1] if text[-1] in ".!。" else "."
     return [CitedSentence(text.rstrip(".!。"), [contrary.passage], end)]
+
+
+def _confirming_fact(request: GenerationInput, markers: list[int]) -> list[CitedSentence]:
+    assert request.scored is not None
+    numbers = set(markers) or set(range(1, len(request.passages) + 1))
+    fact = confirming_sentence(request.question, request.scored, {m: request.passages[m - 1].text for m in numbers})
+    if fact is None:
+        return []
+    text = fact.text.strip()
+    end = text[-1] if text[-1] in ".!。" else "."
+    return [CitedSentence(text.rstrip(".!。"), [fact.passage], end)]
 
 
 def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> CitedSentence | None:

@@ -72,6 +72,29 @@ def contradicting_sentence(
     return None
 
 
+def confirming_sentence(
+    question: str, scored: Iterable[ScoredSentence], passages: dict[int, str], top: int = 3
+) -> ScoredSentence | None:
+    """The best-matching of the `top` statements that states what the question claims: every name
+    of the question in it or its neighbours, and at least half of what the question says of them."""
+    statements = [s for s in scored if s.passage in passages and _is_statement(s.text)]
+    statements.sort(key=lambda s: s.match, reverse=True)
+    by_position = {(s.passage, s.position): s.text for s in scored}
+    for sentence in statements[:top]:
+        context = " ".join(by_position.get((sentence.passage, sentence.position + step), "") for step in (-1, 1))
+        passage = passages[sentence.passage]
+        names = claim_names(question, passage)
+        name_tokens = {t for n in names for t in keyword_tokens(n)}
+        relation = set(keyword_tokens(question)) - name_tokens - _FRAME
+        said = set(keyword_tokens(f"{sentence.text} {context}"))
+        if (
+            name_tokens <= said and relation and len(relation & said) >= len(relation) / 2
+            and not contradicts(question, sentence.text, passage, context)
+        ):
+            return sentence
+    return None
+
+
 def contradicts(question: str, sentence: str, passage: str = "", context: str = "") -> bool:
     """Whether `sentence` (of `passage`, between the sentences `context`) says the opposite of
     what yes/no `question` claims. The sentence with its context must speak of what the

@@ -65,3 +65,17 @@ def test_a_yes_the_passage_confirms_stays_yes(index) -> None:
     bot = scripted(index, "Yes. Performers from Hillton wore traditional costumes [1].")
     answer = bot.answer("Did the Hillton performers wear traditional costumes at the festival?")
     assert answer.answer.startswith("Yes. Performers from Hillton wore traditional costumes")
+
+
+def test_a_yes_whose_own_fact_is_unsupported_stands_on_the_passage_sentence_that_states_it(index) -> None:
+    bot = scripted(index, "Yes. Hillton performers benefit from festival costume grants according to the article [1].")
+    answer = bot.answer("Did the Hillton performers wear traditional costumes at the festival?")
+    assert answer.answer.startswith("Yes. Performers from Hillton wearing traditional costumes sang songs")
+    assert "grants" not in answer.answer
+
+
+def test_a_yes_that_nothing_in_the_passage_states_is_refused(index) -> None:
+    bot = scripted(index, "Yes. Hillton received festival grants from the national lottery [1].")
+    answer = bot.answer("Did Hillton receive festival grants from the national lottery?")
+    assert answer.refused
+    assert not answer.answer.startswith("Yes")
