@@ -41,6 +41,7 @@ from assistant.answer.evidence import (
     select_evidence,
 )
 from assistant.answer.generators import GenerationInput, Generator
+from assistant.answer.polarity import confirming_sentence, contradicting_sentence
 from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
 from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.shape import compact_list
@@ -49,7 +50,7 @@ from assistant.errors import InvalidInputError, QuestionTooLongError
 from assistant.index.retrieval import HybridRetriever, Passage, Retrieval
 from assistant.models import Answer, Filters, Source, Timings, Turn
 from assistant.text.language import detect_language
-from assistant.text.question import NO, YES, question_kind
+from assistant.text.question import NO, YES, no_word, question_kind
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class Limits:
     evidence_chars: int  # what a model reads of the passages, in characters
 
 
-_LEADS = {word.lower() for word in (*YES.values(), *NO.values())}
+_YES_LEADS = {word.lower() for word in YES.values()}
+_LEADS = _YES_LEADS | {word.lower() for word in NO.values()}
 
 
 class Assistant:
@@ -240,6 +242,12 @@ class Assistant:
             fact = _deciding_sentence(request.scored, lead_markers)
             if fact is not None:
                 kept.append(fact)
+        elif lead is not None and not kept and request.scored and lead.text.lower() in _YES_LEADS:
+            # A "Yes" whose own fact was unsupported (often the question restated): it stands only
+            # on a passage sentence that states what the question claims; else the answer refuses.
+            kept.extend(_confirming_fact(request, lead_markers))
+        if lead is not None and request.kind == "yesno" and lead.text.lower() in _YES_LEADS and request.scored:
+            kept = _check_yes(lead, kept, lead_markers, request)
         cited = [passages[m - 1] for m in dict.fromkeys(m for s in kept for m in s.markers)]
         near_miss = bool(cited) and self.policy.near_miss(retrieval.known_names, cited)
         if not cited or near_miss:
@@ -321,6 +329,38 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
         sentences.insert(0, lead)
         return lead
     return None
+
+
+def _check_yes(
+    lead: CitedSentence, kept: list[CitedSentence], lead_markers: list[int], request: GenerationInput
+) -> list[CitedSentence]:
+    """A "Yes" that a deciding passage sentence contradicts (another place, name or figure than the
+    question's, a negation, an opposite) becomes "No" with that sentence as the fact; the model's
+    own sentences, restatements of the question as a rule, are dropped."""
+    assert request.scored is not None
+    cited = {m for s in kept for m in s.markers} | set(lead_markers)
+    numbers = cited or set(range(1, len(request.passages) + 1))
+    contrary = contradicting_sentence(
+        request.question, request.scored, {m: request.passages[m - 1].text for m in numbers}
+    )
+    if contrary is None:
+        return kept
+    logger.info("yes/no: the evidence contradicts the claim; answering no")
+    lead.text = no_word(request.language)
+    text = contrary.text.strip()
+    end = text[-1] if text[-1] in ".!。" else "."
+    return [CitedSentence(text.rstrip(".!。"), [contrary.passage], end)]
+
+
+def _confirming_fact(request: GenerationInput, markers: list[int]) -> list[CitedSentence]:
+    assert request.scored is not None
+    numbers = set(markers) or set(range(1, len(request.passages) + 1))
+    fact = confirming_sentence(request.question, request.scored, {m: request.passages[m - 1].text for m in numbers})
+    if fact is None:
+        return []
+    text = fact.text.strip()
+    end = text[-1] if text[-1] in ".!。" else "."
+    return [CitedSentence(text.rstrip(".!。"), [fact.passage], end)]
 
 
 def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> CitedSentence | None:

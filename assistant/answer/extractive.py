@@ -17,7 +17,8 @@ import numpy as np
 
 from assistant.answer.evidence import ScoredSentence, SentenceVectors, score_sentences
 from assistant.answer.generators import GenerationInput, Generator
-from assistant.answer.prompts import NOT_FOUND
+from assistant.answer.polarity import is_negated
+from assistant.answer.prompts import NOT_FOUND, framed_quote
 from assistant.index.retrieval import Passage
 from assistant.text.question import no_word, yes_word
 
@@ -38,11 +39,7 @@ _HAS_DATE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")
-_NEGATION = re.compile(
-    r"\b(not|no|never|none|neither|nor|without|cannot|n't|ne|n'|pas|jamais|aucun|aucune|sans|nicht|kein|keine|"
-    r"nie|nunca|ning[uú]n|ninguna|sin)\b|n't\b|不|没",
-    re.IGNORECASE,
-)
+
 
 
 @dataclass
@@ -84,7 +81,9 @@ class ExtractiveGenerator(Generator):
             lead = _list_lead(candidates[0].sentence, scored)
             items = _list_items(lead, scored) if lead is not None else []
             if lead is not None and items:
-                return _cite(f"{len(items)}: {'; '.join(items)}", lead.passage)
+                listed = "; ".join(items)
+                framed = _frame(request, lead.passage, listed, len(items))
+                return _cite(framed or f"{len(items)}: {listed}", lead.passage)
         wants_date = request.kind == "date"
         wants_year = bool(_ASKS_YEAR.search(request.question))
         typed = [
@@ -108,7 +107,8 @@ class ExtractiveGenerator(Generator):
             lead = _list_lead(best.sentence, scored)
             items = _list_items(lead, scored) if lead is not None else []
             if lead is not None and items:
-                return _cite(f"{lead.text.rstrip(':').rstrip()}: {'; '.join(items)}", lead.passage)
+                listed = f"{lead.text.rstrip(':').rstrip()}: {'; '.join(items)}"
+                return _cite(_frame(request, lead.passage, listed) or listed, lead.passage)
         chosen = [best]
         for cand in typed[1:]:
             if len(chosen) >= self.max_sentences:
@@ -116,7 +116,13 @@ class ExtractiveGenerator(Generator):
             if cand.score >= 0.85 * best.score and cand.text != best.text:
                 chosen.append(cand)
         chosen.sort(key=lambda c: (c.passage, c.sentence.position))
-        text = " ".join(_cite(c.text, c.passage) for c in chosen)
+        quoted: list[str] = []
+        opened = False  # a framed quote was written: the next ones get quotation marks only
+        for c in chosen:
+            quote = _frame(request, c.passage, c.text.strip().rstrip(".!。"), continued=opened)
+            opened = opened or quote is not None
+            quoted.append(_cite(quote or c.text, c.passage))
+        text = " ".join(quoted)
         if request.kind == "yesno":
             return f"{_polarity(request.question, best.text, request.language)}. {text}"
         return text
@@ -142,10 +148,21 @@ class ExtractiveGenerator(Generator):
         return sorted(out, key=lambda c: c.score, reverse=True)
 
 
+def _frame(
+    request: GenerationInput, passage: int, quote: str, count: int | None = None, *, continued: bool = False
+) -> str | None:
+    """A quote of a passage in another language than the question, framed in the question's
+    language ("D'après le document en anglais : « ... »"); None when the languages agree."""
+    source = request.passages[passage - 1].language
+    if not request.language or not source or source == request.language:
+        return None
+    return framed_quote(request.language, source, quote, count, continued=continued)
+
+
 def _polarity(question: str, fact: str, language: str) -> str:
     """Yes when the sentence that best answers states what the question asks; No when exactly one
     of them is negated ("Is X held in Y?" / "X is not held in Y")."""
-    negated = bool(_NEGATION.search(question)) != bool(_NEGATION.search(fact))
+    negated = is_negated(question) != is_negated(fact)
     return no_word(language) if negated else yes_word(language)
 
 

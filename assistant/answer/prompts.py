@@ -78,3 +78,38 @@ Question: {question}
 def format_passages(passages: list[tuple[int, str, str]]) -> str:
     """Passages as numbered blocks: (number, title, text)."""
     return "\n\n".join(f"[{n}] {title}\n{text}" for n, title, text in passages)
+
+
+# The extractive generator quotes its passages. Quoting a passage in another language than the
+# question, it frames the quote in the question's language: a plain quote, or a count of listed
+# items. {source} is the passage's language, named in the question's language.
+QUOTE_FRAMES = {
+    "en": ("According to the {source} document: “{quote}”", "The {source} document lists {n}: “{quote}”"),
+    "fr": ("D'après le document en {source} : « {quote} »", "Le document en {source} en énumère {n} : « {quote} »"),
+    "de": ("Laut dem Dokument auf {source}: „{quote}“", "Das Dokument auf {source} nennt {n}: „{quote}“"),
+    "es": ("Según el documento en {source}: «{quote}»", "El documento en {source} enumera {n}: «{quote}»"),
+    "zh": ("据{source}文件：“{quote}”", "{source}文件列出{n}项：“{quote}”"),
+}
+QUOTE_MARKS = {"en": "“{quote}”", "fr": "« {quote} »", "de": "„{quote}“", "es": "«{quote}»", "zh": "“{quote}”"}
+SOURCE_LANGUAGES = {
+    "en": {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "zh": "Chinese"},
+    "fr": {"en": "anglais", "fr": "français", "de": "allemand", "es": "espagnol", "zh": "chinois"},
+    "de": {"en": "Englisch", "fr": "Französisch", "de": "Deutsch", "es": "Spanisch", "zh": "Chinesisch"},
+    "es": {"en": "inglés", "fr": "francés", "de": "alemán", "es": "español", "zh": "chino"},
+    "zh": {"en": "英文", "fr": "法文", "de": "德文", "es": "西班牙文", "zh": "中文"},
+}
+
+
+def framed_quote(
+    language: str, source: str, quote: str, count: int | None = None, *, continued: bool = False
+) -> str | None:
+    """`quote` (from a passage in `source`) framed in `language`; None when either is not covered.
+    A `continued` quote (after a framed one) gets only the quotation marks."""
+    frames, names = QUOTE_FRAMES.get(language), SOURCE_LANGUAGES.get(language, {})
+    if frames is None or source not in names:
+        return None
+    if continued:
+        return QUOTE_MARKS[language].format(quote=quote)
+    if count is None:
+        return frames[0].format(source=names[source], quote=quote)
+    return frames[1].format(source=names[source], quote=quote, n=count)

@@ -5,8 +5,12 @@ stopwords only, supports nothing), every number it states appears in the passage
 words, or as the count of a list the passage gives: "three areas" for three listed areas), and
 either most of its content words appear there too, or (an answer in another language than the
 passage) every name it states is the passage's, or (paraphrases) it is semantically close to one
-of the passage's sentences under the multilingual encoder. Sentence vectors come from a
-per-answer `SentenceVectors`, so a passage sentence is embedded at most once per answer.
+of the passage's sentences under the multilingual encoder. All of this is judged within one window
+of the passage (a sentence with its neighbours, a list with its lead-in) that holds every name and
+figure of the claim: a claim that pairs the passage's words in a relation the passage does not
+state ("Aktau is the capital" from "Astana, the capital ... Aktau, a coastal city") is unsupported,
+and a paraphrase must share some of what the claim says about its names. Sentence vectors come from
+a per-answer `SentenceVectors`, so a passage sentence is embedded at most once per answer.
 """
 
 from __future__ import annotations
@@ -35,28 +39,42 @@ class SupportChecker:
         """For each (sentence, passage) pair, whether the passage supports the sentence.
         `vectors` caches sentence embeddings across calls of one answer."""
         verdicts: list[bool | None] = []
+        anchors: list[list[str]] = []  # per pair: the passage units the semantic check may compare with
         for sentence, passage in pairs:
-            claim = strip_markers(sentence)
-            numbers = _claim_numbers(claim)
-            if not says_something(claim) or numbers - passage_numbers(passage):
+            claim = _quoted(strip_markers(sentence))
+            numbers = _claim_numbers(strip_markers(sentence))
+            names = claim_names(claim, passage)
+            windows = _anchored_windows(passage, names, numbers)
+            overlaps = [_relation_overlap(claim, names, " ".join(w)) for w in windows]
+            cross = _names_carry_over(claim, passage)
+            # A paraphrase in the passage's language says something of what the claim says about
+            # its names; only those windows may be compared semantically.
+            anchors.append(list(dict.fromkeys(
+                unit for window, overlap in zip(windows, overlaps, strict=True) if overlap > 0 or cross
+                for unit in window
+            )))
+            if not says_something(claim) or numbers - passage_numbers(passage) or not windows:
                 verdicts.append(False)
+                continue
             # Matching figures are strong evidence: a paraphrase around them needs less overlap.
-            elif _overlap(claim, passage) >= (
-                self.min_overlap / 2 if numbers else self.min_overlap
-            ) or _names_carry_over(claim, passage):
+            threshold = self.min_overlap / 2 if numbers else self.min_overlap
+            if max(overlaps) >= threshold or cross:
                 verdicts.append(True)
+            elif not anchors[-1]:
+                verdicts.append(False)
             else:
                 verdicts.append(None)  # decide semantically
         undecided = [i for i, v in enumerate(verdicts) if v is None]
         if undecided and self.encoder is not None:
             bank = vectors if vectors is not None and vectors.encoder is self.encoder else SentenceVectors(self.encoder)
-            for i, ok in zip(undecided, self._semantic([pairs[i] for i in undecided], bank), strict=True):
+            semantic = self._semantic([(pairs[i][0], anchors[i]) for i in undecided], bank)
+            for i, ok in zip(undecided, semantic, strict=True):
                 verdicts[i] = ok
         return [bool(v) for v in verdicts]
 
-    def _semantic(self, pairs: list[tuple[str, str]], vectors: SentenceVectors) -> list[bool]:
-        claims = [strip_markers(s) for s, _ in pairs]
-        passage_sentences = [split_sentences(p) or [p] for _, p in pairs]
+    def _semantic(self, pairs: list[tuple[str, list[str]]], vectors: SentenceVectors) -> list[bool]:
+        claims = [_quoted(strip_markers(s)) for s, _ in pairs]
+        passage_sentences = [units for _, units in pairs]
         flat = [s for group in passage_sentences for s in group]
         all_vectors = vectors.of(claims + flat)
         claim_vecs, sent_vecs = all_vectors[: len(claims)], all_vectors[len(claims) :]
@@ -71,12 +89,62 @@ class SupportChecker:
 
 def _names_carry_over(claim: str, passage: str) -> bool:
     """A claim in another language than its passage (a French answer from an English page) shares
-    few words with it and embeds far from it; its names must all be the passage's."""
+    few words with it and embeds far from it; it must state names, and (checked by the caller)
+    they must stand together in one window of the passage."""
+    return bool(claim_names(claim, passage)) and detect_language(claim) != detect_language(passage)
+
+
+def claim_names(claim: str, passage: str) -> list[str]:
+    """The names a claim states: its capitalised non-initial words and acronyms, and its first
+    word when the passage writes it as a name ("Aktau est ..." from "... avec Aktau, ville ...")."""
+    claim = _ELISION.sub(" ", claim)  # "d'Astana" names Astana
     names = question_entities(claim)
-    if not names or detect_language(claim) == detect_language(passage):
-        return False
-    vocabulary = set(keyword_tokens(passage, drop_stopwords=False))
-    return all(set(keyword_tokens(name, drop_stopwords=False)) <= vocabulary for name in names)
+    first = re.match(r"\s*([^\W\d_][\w\-]*)", claim)
+    if first and first.group(1)[0].isupper() and first.group(1) not in names:
+        word = first.group(1)
+        if keyword_tokens(word) and re.search(rf"[^.!?:\s]\s+{re.escape(word)}\b", passage):
+            names.insert(0, word)
+    return names
+
+
+_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=[^\W\d_])", re.IGNORECASE)
+
+
+def _units(passage: str) -> list[str]:
+    """The passage's sentences, a list's lines joined to the sentence that introduces it."""
+    units: list[str] = []
+    for sentence in split_sentences(passage) or [passage]:
+        if units and _BULLET.match(sentence) and (
+            units[-1].rstrip().endswith(":") or _BULLET.match(units[-1].rsplit("\n", 1)[-1])
+        ):
+            units[-1] += "\n" + sentence
+        else:
+            units.append(sentence)
+    return units
+
+
+def _anchored_windows(passage: str, names: list[str], numbers: set[str]) -> list[list[str]]:
+    """The windows (a unit with its neighbours) that hold every name and figure the claim states."""
+    name_tokens = [set(keyword_tokens(n, drop_stopwords=False)) for n in names]
+    units = _units(passage)
+    windows = []
+    for i in range(len(units)):
+        window = units[max(0, i - 1) : i + 2]
+        text = " ".join(window)
+        vocabulary = set(keyword_tokens(text, drop_stopwords=False))
+        if all(n <= vocabulary for n in name_tokens) and numbers <= passage_numbers(text):
+            windows.append(window)
+    return windows
+
+
+def _relation_overlap(claim: str, names: list[str], window: str) -> float:
+    """How much of what the claim says about its names the window says too: the share of its
+    content words other than the names (all of them when it names nothing)."""
+    tokens = set(keyword_tokens(claim))
+    relation = tokens - {t for n in names for t in keyword_tokens(n)} or tokens
+    if not relation:
+        return 0.0
+    return len(relation & set(keyword_tokens(window))) / len(relation)
 
 
 def says_something(claim: str) -> bool:
@@ -131,14 +199,20 @@ def list_counts(passage: str) -> set[int]:
     return {n for n in counts if n <= 20}
 
 
+_QUOTE = re.compile(r"[«“„]\s*(.+?)\s*[»”“]")
+
+
+def _quoted(claim: str) -> str:
+    """What a framed quote says ("D'après le document : « X »" says X); the claim itself otherwise.
+    Only a short frame counts (a few words around a longer quote)."""
+    quotes = _QUOTE.findall(claim)
+    if not quotes:
+        return claim
+    quote = max(quotes, key=len)
+    frame = claim.replace(quote, " ")
+    return quote if len(frame.split()) <= 10 and len(quote.split()) >= 3 else claim
+
+
 def _claim_numbers(claim: str) -> set[str]:
     # Ordinal list markers such as "1." at the start are not claims.
     return numbers_in(re.sub(r"^\s*\d+[.)]\s+", "", claim))
-
-
-def _overlap(claim: str, passage: str) -> float:
-    claim_tokens = set(keyword_tokens(claim))
-    if not claim_tokens:
-        return 0.0
-    passage_tokens = set(keyword_tokens(passage))
-    return len(claim_tokens & passage_tokens) / len(claim_tokens)

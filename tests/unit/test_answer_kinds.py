@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+from fakes import KeywordHashEmbeddings
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from assistant.answer.evidence import SentenceVectors
 from assistant.answer.extractive import ExtractiveGenerator
 from assistant.answer.generators import ChatModelGenerator, GenerationInput
 from assistant.index.retrieval import Passage
@@ -71,3 +74,35 @@ def test_extractive_count_of_a_listed_set_is_the_number_of_its_items() -> None:
         request("How many key areas of collaboration does the exchange program encompass?", "number", text)
     )
     assert answer == "3: Art and Heritage; Economic Partnerships; Educational Initiatives [1]."
+
+
+def test_extractive_answer_to_a_french_question_from_an_english_page_is_framed_in_french() -> None:
+    question = "Les performers du Qinghai portaient-ils des costumes ethniques à Tianjin ?"
+    req = request(question, "yesno", COSTUMES, "fr", "en")
+    encoder = KeywordHashEmbeddings()  # lexical: shares the names and the borrowed words
+    req.sentences = SentenceVectors(encoder)
+    req.query_vector = np.array(encoder.embed_query(question))
+    answer = ExtractiveGenerator().answer(req)
+    assert answer.startswith("Oui. D'après le document en anglais : « Performers from Qinghai wearing ethnic costumes")
+    assert answer.endswith("» [1].")
+
+
+def test_extractive_count_for_a_french_question_from_an_english_page_is_said_in_french() -> None:
+    text = ("The exchange program encompasses several key areas of collaboration:\n- Art and Heritage: exhibitions.\n"
+            "- Economic Partnerships: trade.\n- Educational Initiatives: student exchanges.")
+    answer = ExtractiveGenerator().answer(request(
+        "Combien de domaines de collaboration le programme d'échange comprend-il ?", "number", text, "fr", "en"
+    ))
+    assert answer == (
+        "Le document en anglais en énumère 3 : « Art and Heritage; Economic Partnerships; Educational Initiatives » [1]."
+    )
+
+
+def test_a_framed_quote_is_supported_by_the_passage_it_quotes() -> None:
+    from assistant.answer.support import SupportChecker
+
+    checker = SupportChecker(None)
+    assert checker.check([("D'après le document en anglais : « Performers from Qinghai wearing ethnic costumes "
+                           "sang songs and danced at the Tianjin event » [1].", COSTUMES)]) == [True]
+    assert checker.check([("D'après le document en anglais : « Performers from Lhasa wore masks "
+                           "at the Tianjin event » [1].", COSTUMES)]) == [False]

@@ -54,3 +54,29 @@ def test_an_answer_in_another_language_than_its_passage_is_supported_by_the_pass
     checker = SupportChecker(None)
     assert checker.check([("La Regong Thangka est mise à l'honneur dans l'exposition Regong à Tianjin [1].", passage)]) == [True]
     assert checker.check([("La Regong Thangka est mise à l'honneur dans l'exposition de Lhassa [1].", passage)]) == [False]
+
+
+KAZAKHSTAN = (
+    "Le programme a officiellement débuté à Astana, la dynamique capitale du Kazakhstan. "
+    "Il a réuni des responsables culturels et des diplomates. "
+    "Des journalistes visiteront des villes telles qu'Alma-Ata et Tachkent. "
+    "Par exemple, Lianyungang a créé un lien de villes jumelles avec Aktau, ville côtière du Kazakhstan."
+)
+
+
+def test_a_claim_pairing_the_passage_words_in_a_relation_it_does_not_state_is_unsupported() -> None:
+    encoder = KeywordHashEmbeddings()
+    checker = SupportChecker(encoder, min_similarity=0.3)
+    assert checker.check([("Aktau est la capitale du Kazakhstan [1].", KAZAKHSTAN)], SentenceVectors(encoder)) == [False]
+    assert checker.check([("Astana est la capitale du Kazakhstan [1].", KAZAKHSTAN)], SentenceVectors(encoder)) == [True]
+    assert checker.check([("Aktau est une ville côtière du Kazakhstan [1].", KAZAKHSTAN)]) == [True]
+
+
+def test_an_answer_in_another_language_needs_its_names_together_in_the_passage() -> None:
+    passage = (
+        "The exchange opened in Astana, the capital. Delegates toured the region. "
+        "Journalists will later travel to several cities. One of them is Aktau, on the Caspian Sea."
+    )
+    checker = SupportChecker(None)
+    assert checker.check([("Le programme a débuté à Astana, la capitale [1].", passage)]) == [True]
+    assert checker.check([("Le programme a débuté à Aktau, près d'Astana [1].", passage)]) == [False]
