@@ -178,8 +178,7 @@ def test_same_code_path_works_against_a_chroma_server(tmp_path: Path, encoders: 
         store = build_store(settings, encoders, client)
         assert ingest(store, encoders, workdir).added == 11
         assert ingest(store, encoders, workdir).unchanged == 11
-        built = build_assistant(settings, client=client)
-        built.retriever.encoders = dict(encoders)
+        built = build_assistant(settings, client=client, encoders=dict(encoders))
         answer = built.answer("How much is each Lyon–Beijing scholarship worth?")
         assert not answer.refused and "4,500 euros" in answer.answer
         assert answer.citations[0].doc_id == "lyon-beijing-scholarship"
