@@ -339,28 +339,31 @@ def _check_yes(
     own sentences, restatements of the question as a rule, are dropped."""
     assert request.scored is not None
     cited = {m for s in kept for m in s.markers} | set(lead_markers)
-    numbers = cited or set(range(1, len(request.passages) + 1))
-    contrary = contradicting_sentence(
-        request.question, request.scored, {m: request.passages[m - 1].text for m in numbers}
-    )
+    contrary = contradicting_sentence(request.question, request.scored, _cited_texts(request, cited))
     if contrary is None:
         return kept
     logger.info("yes/no: the evidence contradicts the claim; answering no")
     lead.text = no_word(request.language)
-    text = contrary.text.strip()
-    end = text[-1] if text[-1] in ".!。" else "."
-    return [CitedSentence(text.rstrip(".!。"), [contrary.passage], end)]
+    return [_quoted(contrary)]
 
 
 def _confirming_fact(request: GenerationInput, markers: list[int]) -> list[CitedSentence]:
     assert request.scored is not None
-    numbers = set(markers) or set(range(1, len(request.passages) + 1))
-    fact = confirming_sentence(request.question, request.scored, {m: request.passages[m - 1].text for m in numbers})
-    if fact is None:
-        return []
-    text = fact.text.strip()
+    fact = confirming_sentence(request.question, request.scored, _cited_texts(request, set(markers)))
+    return [_quoted(fact)] if fact is not None else []
+
+
+def _cited_texts(request: GenerationInput, cited: set[int]) -> dict[int, str]:
+    """Passage number -> text, for the cited passages (every passage when none was cited)."""
+    numbers = cited or set(range(1, len(request.passages) + 1))
+    return {m: request.passages[m - 1].text for m in numbers}
+
+
+def _quoted(sentence: ScoredSentence) -> CitedSentence:
+    """A passage sentence as an answer sentence citing its passage."""
+    text = sentence.text.strip()
     end = text[-1] if text[-1] in ".!。" else "."
-    return [CitedSentence(text.rstrip(".!。"), [fact.passage], end)]
+    return CitedSentence(text.rstrip(".!。"), [sentence.passage], end)
 
 
 def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> CitedSentence | None:
@@ -369,10 +372,7 @@ def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> Cite
     statements = [s for s in pool if len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")]
     if not statements:
         return None
-    best = max(statements, key=lambda s: s.match)
-    text = best.text.strip()
-    end = text[-1] if text[-1] in ".!。" else "."
-    return CitedSentence(text.rstrip(".!。"), [best.passage], end)
+    return _quoted(max(statements, key=lambda s: s.match))
 
 
 def _sentence_count(scored: list[ScoredSentence], passage: int) -> int:

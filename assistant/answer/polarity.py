@@ -18,7 +18,7 @@ Anything subtler is left to the generator: no sentence found here means no corre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from assistant.answer.evidence import ScoredSentence
 from assistant.answer.support import claim_names
@@ -60,13 +60,7 @@ def contradicting_sentence(
 ) -> ScoredSentence | None:
     """The best-matching of the `top` statements (by match) that contradicts the question's claim.
     `passages` maps passage numbers to their text (for names and figures the passage states)."""
-    statements = [s for s in scored if s.passage in passages and _is_statement(s.text)]
-    statements.sort(key=lambda s: s.match, reverse=True)
-    by_position = {(s.passage, s.position): s.text for s in scored}
-    for sentence in statements[:top]:
-        context = " ".join(
-            by_position.get((sentence.passage, sentence.position + step), "") for step in (-1, 1)
-        )
+    for sentence, context in _best_statements(scored, passages, top):
         if contradicts(question, sentence.text, passages[sentence.passage], context):
             return sentence
     return None
@@ -77,15 +71,9 @@ def confirming_sentence(
 ) -> ScoredSentence | None:
     """The best-matching of the `top` statements that states what the question claims: every name
     of the question in it or its neighbours, and at least half of what the question says of them."""
-    statements = [s for s in scored if s.passage in passages and _is_statement(s.text)]
-    statements.sort(key=lambda s: s.match, reverse=True)
-    by_position = {(s.passage, s.position): s.text for s in scored}
-    for sentence in statements[:top]:
-        context = " ".join(by_position.get((sentence.passage, sentence.position + step), "") for step in (-1, 1))
+    for sentence, context in _best_statements(scored, passages, top):
         passage = passages[sentence.passage]
-        names = claim_names(question, passage)
-        name_tokens = {t for n in names for t in keyword_tokens(n)}
-        relation = set(keyword_tokens(question)) - name_tokens - _FRAME
+        _, name_tokens, relation = _claim(question, passage)
         said = set(keyword_tokens(f"{sentence.text} {context}"))
         if (
             name_tokens <= said and relation and len(relation & said) >= len(relation) / 2
@@ -102,9 +90,7 @@ def contradicts(question: str, sentence: str, passage: str = "", context: str = 
     passage = passage or sentence
     if not _is_statement(sentence):
         return False
-    names = claim_names(question, passage)
-    name_tokens = {t for n in names for t in keyword_tokens(n)}
-    relation = set(keyword_tokens(question)) - name_tokens - _FRAME
+    names, name_tokens, relation = _claim(question, passage)
     said = set(keyword_tokens(sentence))
     shared = relation & (said | set(keyword_tokens(context)))
     if not relation & said or not shared or len(shared) < len(relation) / 3:
@@ -120,6 +106,27 @@ def contradicts(question: str, sentence: str, passage: str = "", context: str = 
     if figures and not figures & numbers_in(passage, words=True) and numbers_in(sentence):
         return True
     return _other_name_in_relation(question, sentence, names, relation)
+
+
+def _best_statements(
+    scored: Iterable[ScoredSentence], passages: dict[int, str], top: int
+) -> Iterator[tuple[ScoredSentence, str]]:
+    """The `top` statements of the given passages by match, each with its neighbouring sentences."""
+    scored = list(scored)
+    statements = sorted(
+        (s for s in scored if s.passage in passages and _is_statement(s.text)), key=lambda s: s.match, reverse=True
+    )
+    by_position = {(s.passage, s.position): s.text for s in scored}
+    for sentence in statements[:top]:
+        yield sentence, " ".join(by_position.get((sentence.passage, sentence.position + step), "") for step in (-1, 1))
+
+
+def _claim(question: str, passage: str) -> tuple[list[str], set[str], set[str]]:
+    """What a yes/no question claims: its names (as the passage spells them), their keyword
+    tokens, and the rest of its content words (the relation it asserts of them)."""
+    names = claim_names(question, passage)
+    name_tokens = {t for n in names for t in keyword_tokens(n)}
+    return names, name_tokens, set(keyword_tokens(question)) - name_tokens - _FRAME
 
 
 def _is_statement(sentence: str) -> bool:
