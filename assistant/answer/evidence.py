@@ -18,6 +18,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.index.retrieval import Passage
+from assistant.text.entities import question_entities
 from assistant.text.sentences import split_sentences
 from assistant.text.tokenize import keyword_tokens
 
@@ -84,7 +85,8 @@ def score_sentences(
     count = len(scored)
     idf = {t: math.log(1 + count / (1 + sum(t in s for s in sentence_tokens))) for t in q_tokens}
     total = sum(idf.values()) or 1.0
-    topics = [set(keyword_tokens(p.title)) for p in passages]
+    named = {t for name in question_entities(question) for t in keyword_tokens(name)}
+    topics = [set(keyword_tokens(p.title)) & named for p in passages]
     for item, tokens in zip(scored, sentence_tokens, strict=True):
         item.lexical = lexical_share(q_tokens, tokens, topics[item.passage - 1], idf) / total
     if vectors.available and query_vector is not None:
@@ -121,16 +123,16 @@ _FIELD = re.compile(r"\S\s*[:：]\s*\S")
 def lexical_share(
     question: set[str], sentence: set[str], topic: set[str], idf: dict[str, float]
 ) -> float:
-    """The question's IDF weight a sentence holds, read under its passage's title (`topic`).
-    Every sentence of a passage is about its title, so a question word the title holds earns
-    each of them half its weight, whether the sentence repeats it or not: the sentences that
-    say what the question asks about the topic ("members ... representative of ...") rank
-    above those that only name it (a heading, "The Council shall be established ...")."""
+    """The question's IDF weight a sentence holds, read under its passage's title. Every sentence
+    of a passage is about what its title names, so a name of the question that the title holds
+    (`topic`) counts for each of them, whether the sentence repeats it or not: the
+    sentences that say what the question asks about the topic ("members ... representative of
+    ...") rank above those that only name it (a heading, "The Council shall be established ...").
+    The question's other words count where they stand; a passage that only mentions the name
+    (another city's page listing it as a partner) gets its weight only where it stands."""
     weight = 0.0
     for token in question:
-        if token in topic:
-            weight += 0.5 * idf[token]
-        elif token in sentence:
+        if token in topic or token in sentence:
             weight += idf[token]
     return weight
 
