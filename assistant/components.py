@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant.answer.chain import Assistant, Limits
 from assistant.answer.extractive import ExtractiveGenerator
+from assistant.answer.followup import FollowupRewriter
 from assistant.answer.generators import ChatModelGenerator, Generator, ReplyFormat
 from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.support import SupportChecker
@@ -216,6 +217,9 @@ def build_assistant(
             evidence_chars=settings.evidence_chars,
         ),
         encoder=multilingual,
+        followup=FollowupRewriter(
+            gen.llm if settings.rewrite_followups and isinstance(gen, ChatModelGenerator) else None
+        ),
     )
 
 

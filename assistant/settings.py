@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(
         160, ge=16, description="Longest reply in tokens: one to three sentences fit; a runaway reply stops here."
     )
+    rewrite_followups: bool = Field(
+        True,
+        description="Have the chat model rewrite a follow-up that depends on the conversation (\"and how many "
+        "attended?\") into a standalone question, one short extra generation; off, or with the extractive "
+        "generator, the follow-up is searched together with the previous question.",
+    )
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_api_key: SecretStr = SecretStr("not-needed")
     openai_model: str = "local"
