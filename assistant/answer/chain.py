@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -40,6 +40,7 @@ from assistant.answer.evidence import (
     score_sentences,
     select_evidence,
 )
+from assistant.answer.followup import Followup, rule_followup
 from assistant.answer.generators import GenerationInput, Generator
 from assistant.answer.polarity import confirming_sentence, contradicting_sentence
 from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
@@ -84,6 +85,7 @@ class Assistant:
         policy: RefusalPolicy,
         limits: Limits,
         encoder: Embeddings | None = None,
+        followup: Callable[[str, list[Turn]], Followup] = rule_followup,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -91,6 +93,7 @@ class Assistant:
         self.policy = policy
         self.limits = limits
         self.encoder = encoder  # multilingual: sentence vectors for evidence and support
+        self.followup = followup  # makes a follow-up standalone (assistant/answer/followup.py)
 
     def answer(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None) -> Answer:
         return self.run(question, history, filters)[0]
@@ -124,9 +127,11 @@ class Assistant:
         history = list(history or [])
         question = self._validate(question, history)
         language = detect_language(question)
-        ranked = self.retriever.search(
-            standalone_query(question, history), max(depth, self.limits.top_k), filters
-        )
+        followup = self.followup(question, history)
+        question = followup.question
+        if followup.rewritten:  # the question now says what the conversation did
+            history = []
+        ranked = self.retriever.search(followup.query, max(depth, self.limits.top_k), filters)
         ranked = replace(ranked, language=language)
         retrieval = ranked.top(self.limits.top_k)
         retrieved = time.perf_counter()
@@ -299,15 +304,6 @@ class Assistant:
             ),
             retrieval=ranked,
         )
-
-
-def standalone_query(question: str, history: list[Turn]) -> str:
-    """The question to search for. A short follow-up ("and their students?") is searched together
-    with the previous user question, so the topic carries over."""
-    previous = [t.content for t in history if t.role == "user"]
-    if previous and len(question.split()) <= 12:
-        return f"{previous[-1]} {question}"
-    return question
 
 
 def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:

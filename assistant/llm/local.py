@@ -72,7 +72,8 @@ class LlamaCppChatModel(BaseChatModel):
         with self._lock, hold(self.slots, self.n_threads):
             stream = self._model().create_chat_completion(
                 messages=self._messages(messages), stream=True, temperature=self.temperature,
-                max_tokens=self.max_tokens, stop=stop, repeat_penalty=self.repeat_penalty, **extra,
+                max_tokens=kwargs.get("max_tokens") or self.max_tokens, stop=stop,
+                repeat_penalty=self.repeat_penalty, **extra,
             )
             for part in stream:
                 delta = part["choices"][0].get("delta", {}).get("content")

@@ -7,7 +7,8 @@ from conftest import assistant_with
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer.chain import Assistant, standalone_query
+from assistant.answer.chain import Assistant
+from assistant.answer.followup import rule_followup
 from assistant.settings import Settings
 
 
@@ -114,10 +115,10 @@ def test_follow_up_question_uses_the_previous_turn_for_retrieval(shared_index, c
     from assistant.models import Turn
 
     bot = scripted(shared_index, chroma_client, encoders, "x")
-    query = standalone_query(
+    query = rule_followup(
         "and how many attended?",
         [Turn(role="user", content="Tell me about the Tianjin and Qinghai event"), Turn(role="assistant", content="It was held [1].")],
-    )
+    ).query
     passages = bot.retriever.retrieve(query, 3)
     assert passages[0].doc_id == "004_9bc1640c6c35c08d"
 
@@ -185,3 +186,35 @@ def test_model_reads_only_the_documents_naming_the_programme_asked_about(shared_
     bot.generator.stream = recording  # type: ignore[method-assign]
     bot.answer(question)
     assert seen == ["000_b9dd7e996e632ef1"]
+
+
+def test_follow_up_is_rewritten_by_the_model_and_answered_as_a_standalone_question(
+    shared_index, chroma_client, encoders
+) -> None:
+    from typing import ClassVar
+
+    from langchain_core.messages import BaseMessage
+
+    from assistant.models import Turn
+
+    class Recording(GenericFakeChatModel):
+        prompts: ClassVar[list[list[BaseMessage]]] = []
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            self.prompts.append(messages)
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    standalone = "Where was the China-Kazakhstan cultural exchange programme launched?"
+    llm = Recording(messages=iter([AIMessage(content=standalone), AIMessage(content="It was launched in Astana [1].")]))
+    bot = assistant_with(shared_index, chroma_client, encoders, llm=llm)
+    history = [
+        Turn(role="user", content="What is the China-Kazakhstan cultural exchange programme?"),
+        Turn(role="assistant", content="A programme of Lianyungang journalists [1]."),
+    ]
+    answer = bot.answer("Where was it launched?", history)
+    rewrite, reply = llm.prompts
+    assert "Where was it launched?" in str(rewrite[-1].content)  # the model was asked to rewrite it
+    assert f"Question: {standalone}" in str(reply[-1].content)  # and the answer step read the rewrite
+    assert [m.type for m in reply] == ["system", "human"]  # the conversation is in the question now
+    assert not answer.refused and "Astana" in answer.answer
+    assert answer.citations[0].doc_id == "002_33c8dbfd173f49bb"

@@ -204,3 +204,21 @@ def test_minilm_english_only_index_holds_english_chunks_in_minilm_and_every_chun
     assert french and all("minilm" not in p.similarities for p in french)
     with pytest.raises(IndexMismatchError):  # the layout is recorded with the index
         build_store(fresh_collection_settings, encoders, store.client).check_readable()
+
+
+def test_an_ingest_encoder_gives_the_vectors_of_one_call_whichever_the_shards(encoders: dict) -> None:
+    """Ingest's shards (one thread each, side by side) change the work's layout, not the vectors."""
+    from assistant.cpu import CpuSlots
+    from assistant.index.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
+
+    texts = ["Erasmus+ grants cover travel.", "Le programme finance les séjours d'études à l'étranger.",
+             "Applications close on 1 March.", "", "Twin cities exchange students every summer."]
+    for name, cls in (("minilm", SentenceTransformerEncoder), ("use", UniversalSentenceEncoder)):
+        query = encoders[name]
+        sharded = cls(threads=2, slots=CpuSlots(2))
+        sharded._model = query._encoder()  # the loaded model, not a second copy
+        sharded._torch = getattr(query, "_torch", None)
+        for one, many in zip(query.embed_documents(texts), sharded.embed_documents(texts), strict=True):
+            assert sum(a * b for a, b in zip(one, many, strict=True)) == pytest.approx(
+                sum(a * a for a in one), abs=1e-4
+            )

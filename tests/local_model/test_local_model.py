@@ -51,3 +51,16 @@ def test_local_model_answers_an_english_question_from_the_french_document(local_
 def test_model_file_is_assembled_from_the_parts_and_checksummed(tmp_path_factory: pytest.TempPathFactory) -> None:
     path = assemble_model(tmp_path_factory.getbasetemp() / "models")
     assert path.name == MODEL_FILENAME and path.stat().st_size > 1_000_000_000
+
+
+def test_local_model_answers_a_follow_up_that_refers_back(local_assistant: Assistant) -> None:
+    from assistant.models import Turn
+
+    history = [
+        Turn(role="user", content="Quel programme d'échange a été lancé à Astana ?"),
+        Turn(role="assistant", content="Le programme d'échange culturel Chine-Kazakhstan a été lancé à Astana [1]."),
+    ]
+    answer = local_assistant.answer("A-t-il été lancé à Pékin ?", history)
+    assert not answer.refused, answer
+    assert answer.answer.startswith("Non"), answer.answer
+    assert "002_33c8dbfd173f49bb" in [c.doc_id for c in answer.citations]
