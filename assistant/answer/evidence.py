@@ -18,6 +18,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.index.retrieval import Passage
+from assistant.text.entities import question_entities
 from assistant.text.sentences import split_sentences
 from assistant.text.tokenize import keyword_tokens
 
@@ -84,13 +85,56 @@ def score_sentences(
     count = len(scored)
     idf = {t: math.log(1 + count / (1 + sum(t in s for s in sentence_tokens))) for t in q_tokens}
     total = sum(idf.values()) or 1.0
+    named = {t for name in question_entities(question) for t in keyword_tokens(name)}
+    topics = [set(keyword_tokens(p.title)) & named for p in passages]
     for item, tokens in zip(scored, sentence_tokens, strict=True):
-        item.lexical = sum(idf[t] for t in q_tokens & tokens) / total
+        item.lexical = lexical_share(q_tokens, tokens, topics[item.passage - 1], idf) / total
     if vectors.available and query_vector is not None:
         sims = vectors.of([s.text for s in scored]) @ np.asarray(query_vector, dtype=np.float32)
         for item, sim in zip(scored, sims, strict=True):
             item.semantic = float(max(0.0, min(1.0, sim)))
+    for item in scored:
+        if is_heading(item.text):
+            # A heading names a topic and states nothing: it embeds close to any question about
+            # that topic, so its similarity counts half (it still shows as context).
+            item.semantic *= 0.5
     return scored
+
+
+_HEADING_MAX_WORDS = 10
+_STATEMENT_END = re.compile(r"[.!?:;,。！？：；，)\]\"”»]$")
+
+
+def is_heading(text: str) -> bool:
+    """A short line that ends without punctuation and is neither a list item nor a field
+    ("Montant : 400 € par mois"): a title or a section heading ("(c) Membership",
+    "CHAPTER 34— THE PEACE CORPS", "Conditions d'attribution")."""
+    line = text.strip()
+    words = len(line.split()) + len(re.findall(r"[\u4e00-\u9fff]", line)) // 2
+    return (
+        bool(line) and words <= _HEADING_MAX_WORDS and not _STATEMENT_END.search(line)
+        and not _LIST_ITEM.match(line) and not _FIELD.search(line)
+    )
+
+
+_FIELD = re.compile(r"\S\s*[:：]\s*\S")
+
+
+def lexical_share(
+    question: set[str], sentence: set[str], topic: set[str], idf: dict[str, float]
+) -> float:
+    """The question's IDF weight a sentence holds, read under its passage's title. Every sentence
+    of a passage is about what its title names, so a name of the question that the title holds
+    (`topic`) counts for each of them, whether the sentence repeats it or not: the
+    sentences that say what the question asks about the topic ("members ... representative of
+    ...") rank above those that only name it (a heading, "The Council shall be established ...").
+    The question's other words count where they stand; a passage that only mentions the name
+    (another city's page listing it as a partner) gets its weight only where it stands."""
+    weight = 0.0
+    for token in question:
+        if token in topic or token in sentence:
+            weight += idf[token]
+    return weight
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")

@@ -23,11 +23,14 @@ _NUMBER = re.compile(
     _FLAGS,
 )
 _DATE = re.compile(
-    r"\b(when|what\s+year|which\s+year|what\s+date|which\s+date|what\s+day|deadlines?|due\s+date|since\s+when|"
-    r"quand|en\s+quelle\s+ann[ée]e|quelle\s+date|quel\s+jour|date\s+limite|depuis\s+quand|wann|seit\s+wann|"
-    r"in\s+welchem\s+jahr|frist|cu[aá]ndo|en\s+qu[eé]\s+a[ñn]o|plazo|fecha)\b|什么时候|哪一年|何时|哪天|截止",
+    r"\b(what\s+year|which\s+year|what\s+date|which\s+date|what\s+day|deadlines?|due\s+date|since\s+when|"
+    r"en\s+quelle\s+ann[ée]e|quelle\s+date|quel\s+jour|date\s+limite|depuis\s+quand|seit\s+wann|"
+    r"in\s+welchem\s+jahr|frist|en\s+qu[eé]\s+a[ñn]o|plazo|fecha)\b|什么时候|哪一年|何时|哪天|截止",
     _FLAGS,
 )
+# "When" also joins clauses ("What oath do volunteers take when they enroll?"): it asks for a
+# date only where it opens the question.
+_OPENING_WHEN = re.compile(r"^\W*(?:(?:and|et|und|y|but|so)\s+)?(when|quand|wann|cu[aá]ndo)\b", _FLAGS)
 _LIST = re.compile(
     r"\b(which|what)\s+(?:are|were)\b|\b(list|name|enumerate)\s+(?:all|the|every)\b|\bwhat\s+\w+\s+(?:are|were)\b|"
     r"\b(?:which|what)\s+(?:cities|countries|areas|programmes?|programs|fields|activities|organi[sz]ations|partners|"
@@ -77,7 +80,7 @@ def question_kind(question: str) -> QuestionKind:
     opening = " ".join(words[1:3] if _ENGLISH_WAS.match(text) else words[:3])
     if _YESNO.search(text) and not _WH.search(opening) and not _WH_ANYWHERE.search(text):
         return "yesno"
-    if _DATE.search(text):
+    if _DATE.search(text) or _OPENING_WHEN.search(text):
         return "date"
     if _NUMBER.search(text):
         return "number"

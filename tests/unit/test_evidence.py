@@ -61,3 +61,37 @@ def test_only_documents_naming_what_the_question_names_are_given_to_the_model() 
     assert [d.passage.doc_id for d in focus_documents(docs, ["Shanghai", "Yunnan"])] == ["shanghai"]
     assert [d.passage.doc_id for d in focus_documents(docs, [])] == ["tianjin", "shanghai"]
     assert [d.passage.doc_id for d in focus_documents(docs, ["Busan"])] == ["tianjin", "shanghai"]
+
+
+def _titled(title: str, text: str) -> Passage:
+    return Passage(chunk_id=f"{title}#0", doc_id=title, title=title, source=title, url=None, date=None,
+                   language="en", text=text, score=1.0)
+
+
+def test_the_sentence_saying_what_is_asked_outranks_those_that_only_name_the_passage_topic() -> None:
+    # A legal section repeats its heading in every chunk and opens with "X shall be established":
+    # both name everything the question names, neither says who the members represent.
+    passage = _titled(
+        "Peace Corps National Advisory Council",
+        "Peace Corps National Advisory Council\n(c) Membership\n"
+        "A Peace Corps National Advisory Council shall be established in accordance with this section.\n"
+        "Persons appointed as members of the Council shall be representative of educational institutions, "
+        "private industry and labor unions.",
+    )
+    encoder = KeywordHashEmbeddings()
+    question = "Which sectors should the members of the Peace Corps National Advisory Council represent?"
+    scored = score_sentences(question, [passage], SentenceVectors(encoder), encoder.embed_query(question))
+    best = max(scored, key=lambda s: s.match)
+    assert best.text.startswith("Persons appointed as members")
+
+
+def test_headings_are_short_unpunctuated_lines_that_are_not_list_items() -> None:
+    from assistant.answer.evidence import is_heading
+
+    for heading in ("Peace Corps National Advisory Council", "CHAPTER 34— THE PEACE CORPS", "Conditions d'attribution", "申请条件"):
+        assert is_heading(heading), heading
+    for line in ("- Art and Heritage", "The Council shall meet twice a year.", "Les pièces à fournir :",
+                 "Montant : 400 € par mois maximum", "金额：每月400欧元",
+                 "Volunteers shall be provided with living, travel and leave allowances, housing and supplies"):
+        assert not is_heading(line), line
+

@@ -61,3 +61,20 @@ def test_english_was_opens_a_yes_no_question_and_german_was_asks_what() -> None:
 def test_age_and_duration_questions_ask_for_a_number() -> None:
     assert question_kind("Quel âge faut-il avoir pour participer à DiscoverEU ?") == "number"
     assert question_kind("How old must an applicant be?") == "number"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What oath do new volunteers take when they enroll?", "fact"),
+        ("Which federal departments should be represented when appointing the Board?", "list"),
+        ("Quelles pièces faut-il fournir quand on dépose le dossier ?", "list"),
+        ("When was the event held?", "date"),
+        ("Quand a eu lieu l'événement ?", "date"),
+        ("¿Cuándo se celebró el evento?", "date"),
+        ("Wann fand die Veranstaltung statt?", "date"),
+        ("Since when has the agency been independent?", "date"),
+    ],
+)
+def test_when_asks_for_a_date_only_where_it_opens_the_question(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
