@@ -313,11 +313,10 @@ class Assistant:
                 continue
             doc_id = hits[0].doc_id
             found.append(doc_id)
-            if any(p.doc_id == doc_id for p in passages):
-                continue
             only = (filters or Filters()).model_copy(update={"sources": [glob.escape(doc_id)]})
             chunks = self.retriever.search(f"{part} {predicate}", 1, only).passages or hits[:1]
-            passages.extend(c for c in chunks if c.doc_id == doc_id)
+            known = {p.chunk_id for p in passages}
+            passages.extend(c for c in chunks if c.doc_id == doc_id and c.chunk_id not in known)
         return replace(retrieval, passages=passages), found
 
     def _supporting_passage(self, claim: str, passages: list[Passage], vectors: SentenceVectors) -> int | None:
@@ -440,32 +439,50 @@ def _check_each_part(
 ) -> list[CitedSentence]:
     """"Do both A and B ...?" is answered part by part, each from the passage about it: a sentence of
     A's (or B's) passage that contradicts what is asked of it makes the answer "No" with that
-    sentence; "Yes" stands only when each part's passage states it (the confirming sentence of
-    each is quoted), or the model's own supported sentences cite each part's passage. Otherwise
-    the answer refuses (nothing kept)."""
-    confirmations: list[ScoredSentence | None] = []
+    sentence; "Yes" stands only when each part's passage states what is asked (its sentence that
+    states it best is quoted for each), or the model's own supported sentences cite each part's
+    passage. Otherwise the answer refuses (nothing kept)."""
+    statements: list[ScoredSentence | None] = []
     for i, number in enumerate(parts.passages):
         if number is None:
-            confirmations.append(None)
+            statements.append(None)
             continue
         question = parts.question(i)
         scored = [s for s in _rescored(question, request, vectors) if s.passage == number]
-        texts = {number: request.passages[number - 1].text}
-        contrary = contradicting_sentence(question, scored, texts)
+        contrary = contradicting_sentence(question, scored, {number: request.passages[number - 1].text})
         if contrary is not None:
             logger.info("yes/no: part %s is contradicted; answering no", i + 1)
             lead.text = no_word(request.language)
             return [_quoted(contrary)]
-        confirmations.append(confirming_sentence(question, scored, texts))
+        statements.append(_stating_sentence(parts.predicate, number, request, vectors))
     if lead.text.lower() not in _YES_LEADS:
         return kept
-    if all(c is not None for c in confirmations):
-        return [_quoted(c) for c in confirmations if c is not None]
+    if all(s is not None for s in statements):
+        return [_quoted(s) for s in statements if s is not None]
     cited = {m for s in kept for m in s.markers}
     if all(n is not None and n in cited for n in parts.passages):
-        return kept
+        return kept  # the model's own supported sentences cite each part's passage
     logger.info("yes/no: a part of the question is not supported; refusing")
     return []
+
+
+# A part's passage states what is asked of it when one of its statements holds half the IDF weight
+# of the asked words, or (a paraphrase, another language) is this close to them under the encoder.
+_PART_LEXICAL = 0.5
+_PART_SEMANTIC = 0.3
+
+
+def _stating_sentence(
+    predicate: str, number: int, request: GenerationInput, vectors: SentenceVectors
+) -> ScoredSentence | None:
+    """The statement of passage `number` that best states `predicate` (what a two-part question
+    asks of each part), when it states it."""
+    candidates = [
+        s for s in _rescored(predicate, request, vectors)
+        if s.passage == number and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")
+    ]
+    stating = [s for s in candidates if s.lexical >= _PART_LEXICAL or s.semantic >= _PART_SEMANTIC]
+    return max(stating, key=lambda s: s.match) if stating else None
 
 
 def _rescored(question: str, request: GenerationInput, vectors: SentenceVectors) -> list[ScoredSentence]:

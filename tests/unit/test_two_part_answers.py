@@ -24,12 +24,13 @@ LAKESIDE = """# Lakeside and Hillton hold a twinning festival
 Lakeside and Hillton hosted a twinning festival at the Lakeside Riverside Theatre on May 29.
 The festival was a regional exchange between two towns of one province, with joint tourism campaigns.
 Performers from Hillton wearing traditional costumes sang songs and danced for the guests.
+The festival welcomed visiting families from both towns.
 """
 BROOKVALE = """# Brookvale opens a pottery school with Tamsor
 
-The Brookvale pottery school opened its doors to apprentices from Tamsor, a town abroad.
+The Brookvale pottery school welcomes visiting apprentices from Tamsor, a town abroad.
 Its international workshops teach glazing, throwing and kiln firing to visiting apprentices.
-The school plans evening classes for adults next spring.
+The school offers evening classes for adults next spring.
 """
 
 
@@ -80,3 +81,12 @@ def test_a_yes_to_a_both_question_needs_each_part_supported(index) -> None:
     bot = scripted(index, "Yes. The Lakeside festival had joint tourism campaigns [1].")
     answer = bot.answer("Do both the Lakeside festival and the Brookvale pottery school plan tourism campaigns?")
     assert answer.refused
+
+
+def test_a_yes_to_a_both_question_stands_on_a_sentence_of_each_part_s_document(index) -> None:
+    bot = scripted(index, "Yes. Both welcome visitors from everywhere [1].")
+    answer = bot.answer("Do both the Lakeside festival and the Brookvale pottery school welcome visiting people?")
+    assert answer.answer.startswith("Yes. ")
+    assert "The festival welcomed visiting families" in answer.answer
+    assert "The Brookvale pottery school welcomes visiting apprentices" in answer.answer
+    assert len(answer.citations) == 2
