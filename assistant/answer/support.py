@@ -247,6 +247,11 @@ _COUNT_NOUNS = frozenset(keyword_tokens(
     "sorte sortes genre genres catégorie catégories groupe groupes forme formes type types art arten "
     "gruppe gruppen kategorie kategorien tipo tipos clase clases categoría categorías grupo grupos"
 ))
+# Nouns general enough to stand for whatever the passage counts with the figure ("more than 1,000
+# people" for "over 1,000 attendees").
+_GENERIC_NOUNS = frozenset(keyword_tokens(
+    "people persons individuals personnes gens individus personen menschen leute personas gente individuos"
+))
 _SCALE_WORDS = frozenset({"million", "millions", "billion", "billions", "milliard", "milliards", "thousand", "mille"})
 
 
@@ -297,10 +302,10 @@ def counted_things(text: str) -> list[tuple[str, str | None]]:
 def figures_bound(claim: str, windows: list[str], passage: str) -> bool:
     """Every figure the claim attaches to a thing ("3 parks", "1,000 visitors") is attached to the
     same thing in one window of the passage: the passage writes the figure followed, within a few
-    words, by that thing ("24 key projects" does not make "24 categories"), or the figure counts
-    an enumeration whose shared noun or lead-in names it ("from government, enterprises and social
-    sectors" makes "3 sectors"; not "3 parks" from "member parks, government agencies and industry
-    experts"). A claim in another language than the passage is not compared word for word."""
+    words, by that thing or a general word for it ("people"; "24 key projects" does not make
+    "24 categories"), or the figure counts an enumeration whose shared noun or lead-in names it
+    ("from government, enterprises and social sectors" makes "3 sectors"; not "3 parks" from
+    "member parks, government agencies and industry experts"). A claim in another language than the passage is not compared word for word."""
     figures = [(value, noun) for value, noun in counted_things(claim) if noun is not None]
     if not figures or detect_language(claim) != detect_language(passage):
         return True
@@ -310,7 +315,7 @@ def figures_bound(claim: str, windows: list[str], passage: str) -> bool:
 def _bound(value: str, noun: str, window: str) -> bool:
     tokens = _figure_tokens(window)
     stated = [i for i, (kind, v) in enumerate(tokens) if kind == "num" and v == value]
-    if any(noun in _following(tokens, i, 3) for i in stated):
+    if any(noun in _following(tokens, i, 3) for i in stated) or (stated and noun in _GENERIC_NOUNS):
         return True
     if not value.isdigit():
         return False
