@@ -305,7 +305,8 @@ def figures_bound(claim: str, windows: list[str], passage: str) -> bool:
     words, by that thing or a general word for it ("people"; "24 key projects" does not make
     "24 categories"), or the figure counts an enumeration whose shared noun or lead-in names it
     ("from government, enterprises and social sectors" makes "3 sectors"; not "3 parks" from
-    "member parks, government agencies and industry experts"). A claim in another language than the passage is not compared word for word."""
+    "member parks, government agencies and industry experts"). A claim in another language than
+    the passage is not compared word for word."""
     figures = [(value, noun) for value, noun in counted_things(claim) if noun is not None]
     if not figures or detect_language(claim) != detect_language(passage):
         return True
