@@ -13,6 +13,7 @@ assistant/answer/citations.py (`number_sources`), what the model reads in assist
 
 from __future__ import annotations
 
+import glob
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from assistant.answer.citations import (
     number_sources,
     parse_sentences,
     render,
+    strip_markers,
 )
 from assistant.answer.evidence import (
     DocumentPassage,
@@ -43,15 +45,15 @@ from assistant.answer.evidence import (
 from assistant.answer.followup import Followup, rule_followup
 from assistant.answer.generators import GenerationInput, Generator
 from assistant.answer.polarity import confirming_sentence, contradicting_sentence
-from assistant.answer.prompts import NOT_FOUND, partial_refusal, refusal
+from assistant.answer.prompts import NOT_FOUND, framed_quote, partial_refusal, refusal
 from assistant.answer.refusal import RefusalPolicy
-from assistant.answer.shape import compact_list
+from assistant.answer.shape import compact_list, lead_with_count
 from assistant.answer.support import SupportChecker
 from assistant.errors import InvalidInputError, QuestionTooLongError
 from assistant.index.retrieval import HybridRetriever, Passage, Retrieval
 from assistant.models import Answer, Filters, Source, Timings, Turn
 from assistant.text.language import detect_language
-from assistant.text.question import NO, YES, no_word, question_kind
+from assistant.text.question import NO, YES, no_word, question_kind, question_parts
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +147,14 @@ class Assistant:
             return
 
         kind = question_kind(question)
-        documents = focus_documents(merge_by_document(passages), retrieval.known_names)
+        parts = question_parts(question)
+        part_docs: list[str | None] = []
+        if parts is not None:
+            retrieval, part_docs = self._retrieve_parts(retrieval, parts, filters)
+            passages = retrieval.passages
+        documents = focus_documents(
+            merge_by_document(passages), retrieval.known_names, keep={d for d in part_docs if d}
+        )
         passages = [d.passage for d in documents]
         vectors = SentenceVectors(self.encoder)
         scored = score_sentences(question, passages, vectors, retrieval.query_vectors.get("use"))
@@ -180,7 +189,13 @@ class Assistant:
         if self.policy.said_not_found(raw):
             yield from self._refuse(ranked, retrieval, started, retrieved, generated)
             return
-        answer, unsupported = self._finalize(raw.replace(NOT_FOUND, ""), request, retrieval, documents, vectors)
+        both = None
+        if parts is not None:
+            numbers = {d.passage.doc_id: n for n, d in enumerate(documents, start=1)}
+            both = Parts(parts[0], parts[1], [numbers.get(d) if d else None for d in part_docs])
+        answer, unsupported = self._finalize(
+            raw.replace(NOT_FOUND, ""), request, retrieval, documents, vectors, both
+        )
         if answer is None:
             yield from self._refuse(ranked, retrieval, started, retrieved, generated, unsupported)
             return
@@ -211,6 +226,7 @@ class Assistant:
         retrieval: Retrieval,
         documents: list[DocumentPassage],
         vectors: SentenceVectors,
+        parts: Parts | None = None,
     ) -> tuple[Answer | None, list[str]]:
         """Check each cited sentence against its passage, drop what is unsupported, and number
         the sources. The answer is None when nothing supported remains or the cited passages never
@@ -236,12 +252,21 @@ class Assistant:
                 # supports the sentence, or drop it.
                 repaired = self._supporting_passage(sentence.text, passages, vectors)
                 checked = [repaired] if repaired is not None else []
+            if not checked:
+                quote = self._translated_quote(sentence, request, vectors, kept)
+                if quote is not None:
+                    kept.append(quote)
+                    continue
             sentence.markers = checked
             if checked:
                 kept.append(sentence)
             else:
                 unsupported.append(sentence.text)
-        if lead is not None and not kept and not unsupported and request.scored:
+        if parts is not None and lead is not None and request.kind == "yesno" and request.scored:
+            # each part decided from its own document (a sentence about one part never names the
+            # other, which the whole-question checks below would read as a contradiction)
+            kept = _check_each_part(lead, kept, request, parts, vectors)
+        elif lead is not None and not kept and not unsupported and request.scored:
             # A bare "Yes [1]": the polarity needs the fact that decides it; quote the passage
             # sentence that best answers the question (from the passage the model cited).
             fact = _deciding_sentence(request.scored, lead_markers)
@@ -251,7 +276,10 @@ class Assistant:
             # A "Yes" whose own fact was unsupported (often the question restated): it stands only
             # on a passage sentence that states what the question claims; else the answer refuses.
             kept.extend(_confirming_fact(request, lead_markers))
-        if lead is not None and request.kind == "yesno" and lead.text.lower() in _YES_LEADS and request.scored:
+        if (
+            parts is None and lead is not None and request.kind == "yesno" and lead.text.lower() in _YES_LEADS
+            and request.scored
+        ):
             kept = _check_yes(lead, kept, lead_markers, request)
         cited = [passages[m - 1] for m in dict.fromkeys(m for s in kept for m in s.markers)]
         near_miss = bool(cited) and self.policy.near_miss(retrieval.known_names, cited)
@@ -262,6 +290,8 @@ class Assistant:
             return None, unsupported
         if request.kind == "list":
             kept = compact_list(kept, request.language)
+        if request.kind == "number":
+            kept = lead_with_count(request.question, kept, request.language)
         if lead is not None:
             kept.insert(0, lead)
         numbering, citations = number_sources(kept, passages, lambda m, text: best_chunk(documents[m - 1], text))
@@ -271,9 +301,53 @@ class Assistant:
         )
         return answer, unsupported
 
+    def _retrieve_parts(
+        self, retrieval: Retrieval, parts: tuple[list[str], str], filters: Filters | None
+    ) -> tuple[Retrieval, list[str | None]]:
+        """A question about two things ("Do both A and B ...?") is searched once per thing: the
+        document each part names (its best match for the part alone), and that document's chunk
+        best matching the part and what is asked, are added to the passages when missing. One
+        search for the whole question often finds only one of the two documents."""
+        names, predicate = parts
+        passages = list(retrieval.passages)
+        found: list[str | None] = []
+        for part in names:
+            hits = self.retriever.search(part, 3, filters).passages
+            if not hits:
+                found.append(None)
+                continue
+            doc_id = hits[0].doc_id
+            found.append(doc_id)
+            only = (filters or Filters()).model_copy(update={"sources": [glob.escape(doc_id)]})
+            chunks = self.retriever.search(f"{part} {predicate}", 1, only).passages or hits[:1]
+            known = {p.chunk_id for p in passages}
+            passages.extend(c for c in chunks if c.doc_id == doc_id and c.chunk_id not in known)
+        return replace(retrieval, passages=passages), found
+
     def _supporting_passage(self, claim: str, passages: list[Passage], vectors: SentenceVectors) -> int | None:
         verdicts = self.support.check([(claim, p.text) for p in passages], vectors)
         return next((i for i, ok in enumerate(verdicts, start=1) if ok), None)
+
+    def _translated_quote(
+        self, sentence: CitedSentence, request: GenerationInput, vectors: SentenceVectors, kept: list[CitedSentence]
+    ) -> CitedSentence | None:
+        """For an answer sentence in another language than its passages that none supports word
+        for word (a Chinese sentence from English or French pages shares no words or names with
+        them; its names are transliterated): the passage sentence it translates, quoted and framed
+        in the question's language. The quote is what the document says, so a mistranslated name
+        ("阿拉木图" for Aktau) is corrected by it; no close sentence, no quote."""
+        if request.scored is None or not vectors.available:
+            return None
+        quote = translated_sentence(
+            sentence.text, request, vectors, sentence.markers, self.support.min_crosslingual_similarity
+        )
+        if quote is None:
+            return None
+        passage = request.passages[quote.passage - 1]
+        framed = framed_quote(request.language, passage.language, quote.text.strip().rstrip(".!。"))
+        if framed is None or any(framed == s.text for s in kept):
+            return None
+        return CitedSentence(framed, [quote.passage], "")
 
     def _refuse(
         self,
@@ -343,6 +417,75 @@ def _check_yes(
     return [_quoted(contrary)]
 
 
+@dataclass(frozen=True)
+class Parts:
+    """The two things a question asks about, what it asks of both, and the passage (1-based, None
+    when not found) that is about each."""
+
+    names: list[str]
+    predicate: str
+    passages: list[int | None]
+
+    def question(self, i: int) -> str:
+        return f"{self.names[i]} {self.predicate}"
+
+
+def _check_each_part(
+    lead: CitedSentence, kept: list[CitedSentence], request: GenerationInput, parts: Parts, vectors: SentenceVectors
+) -> list[CitedSentence]:
+    """"Do both A and B ...?" is answered part by part, each from the passage about it: a sentence of
+    A's (or B's) passage that contradicts what is asked of it makes the answer "No" with that
+    sentence; "Yes" stands only when each part's passage states what is asked (its sentence that
+    states it best is quoted for each), or the model's own supported sentences cite each part's
+    passage. Otherwise the answer refuses (nothing kept)."""
+    statements: list[ScoredSentence | None] = []
+    for i, number in enumerate(parts.passages):
+        if number is None:
+            statements.append(None)
+            continue
+        question = parts.question(i)
+        scored = [s for s in _rescored(question, request, vectors) if s.passage == number]
+        contrary = contradicting_sentence(question, scored, {number: request.passages[number - 1].text})
+        if contrary is not None:
+            logger.info("yes/no: part %s is contradicted; answering no", i + 1)
+            lead.text = no_word(request.language)
+            return [_quoted(contrary)]
+        statements.append(_stating_sentence(parts.predicate, number, request, vectors))
+    if lead.text.lower() not in _YES_LEADS:
+        return kept
+    if all(s is not None for s in statements):
+        return [_quoted(s) for s in statements if s is not None]
+    cited = {m for s in kept for m in s.markers}
+    if all(n is not None and n in cited for n in parts.passages):
+        return kept  # the model's own supported sentences cite each part's passage
+    logger.info("yes/no: a part of the question is not supported; refusing")
+    return []
+
+
+# A part's passage states what is asked of it when one of its statements holds half the IDF weight
+# of the asked words, or (a paraphrase, another language) is this close to them under the encoder.
+_PART_LEXICAL = 0.5
+_PART_SEMANTIC = 0.3
+
+
+def _stating_sentence(
+    predicate: str, number: int, request: GenerationInput, vectors: SentenceVectors
+) -> ScoredSentence | None:
+    """The statement of passage `number` that best states `predicate` (what a two-part question
+    asks of each part), when it states it."""
+    candidates = [
+        s for s in _rescored(predicate, request, vectors)
+        if s.passage == number and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")
+    ]
+    stating = [s for s in candidates if s.lexical >= _PART_LEXICAL or s.semantic >= _PART_SEMANTIC]
+    return max(stating, key=lambda s: s.match) if stating else None
+
+
+def _rescored(question: str, request: GenerationInput, vectors: SentenceVectors) -> list[ScoredSentence]:
+    vector = vectors.of([question])[0] if vectors.available else None
+    return score_sentences(question, request.passages, vectors, vector)
+
+
 def _confirming_fact(request: GenerationInput, markers: list[int]) -> list[CitedSentence]:
     assert request.scored is not None
     fact = confirming_sentence(request.question, request.scored, _cited_texts(request, set(markers)))
@@ -369,6 +512,26 @@ def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> Cite
     if not statements:
         return None
     return _quoted(max(statements, key=lambda s: s.match))
+
+
+def translated_sentence(
+    claim: str, request: GenerationInput, vectors: SentenceVectors, markers: list[int], min_similarity: float
+) -> ScoredSentence | None:
+    """The statement of the cited passages (all passages when none was cited) in another language
+    than `claim` that is closest to it in meaning, when it is at least `min_similarity` close."""
+    language = detect_language(claim, default=request.language)
+    pool = [
+        s for s in request.scored
+        if (not markers or s.passage in markers)
+        and request.passages[s.passage - 1].language not in ("", language)
+        and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")
+    ]
+    if not pool:
+        return None
+    claim_vector = vectors.of([strip_markers(claim)])[0]
+    similarities = vectors.of([s.text for s in pool]) @ claim_vector
+    best = int(similarities.argmax())
+    return pool[best] if float(similarities[best]) >= min_similarity else None
 
 
 def _sentence_count(scored: list[ScoredSentence], passage: int) -> int:

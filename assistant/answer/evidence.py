@@ -243,15 +243,22 @@ def merge_by_document(passages: list[Passage]) -> list[DocumentPassage]:
     return merged
 
 
-def focus_documents(documents: list[DocumentPassage], names: list[str]) -> list[DocumentPassage]:
+def focus_documents(
+    documents: list[DocumentPassage], names: list[str], keep: set[str] | None = None
+) -> list[DocumentPassage]:
     """The documents to answer from. When the question names something the index knows (a
     programme, a city) and some documents name it, only those: a small model given a neighbouring
-    document's facts mixes them into the answer about the one asked for."""
+    document's facts mixes them into the answer about the one asked for. Documents in `keep` (the
+    ones each part of a two-part question is about) stay whatever they name."""
     from assistant.text.entities import mentions_any
 
     if not names:
         return documents
-    naming = [d for d in documents if mentions_any(names, [f"{d.passage.title}\n{d.passage.text}"])]
+    keep = keep or set()
+    naming = [
+        d for d in documents
+        if d.passage.doc_id in keep or mentions_any(names, [f"{d.passage.title}\n{d.passage.text}"])
+    ]
     return naming or documents
 
 

@@ -1,4 +1,5 @@
-"""Shaping a checked answer by the kind of question: a list reads as one sentence naming its items.
+"""Shaping a checked answer by the kind of question: a list reads as one sentence naming its items,
+and a how-many question answered with the items leads with their count.
 
 Small models asked for a list copy the document's bullet lines whole ("- Art and Heritage: Joint
 exhibitions ..."), so the items the question asks for are buried in their descriptions. A run of
@@ -53,3 +54,52 @@ def _item_head(text: str) -> str | None:
     if not colon or not rest.strip() or len(head.split()) > _MAX_HEAD_WORDS:
         return None
     return head.strip().strip("*_")
+
+
+# "how many" asks for a count (not "how much", "how long"): an answer listing the items leads with it.
+_HOW_MANY = re.compile(
+    r"\b(?:how\s+many|combien\s+(?:de|d['’])|wie\s+viele|cu[aá]nt[oa]s)\b|多少个|几个|几种|几类|多少",
+    re.IGNORECASE,
+)
+_COUNT_WORDS = {
+    "en": ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    "fr": ("deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix"),
+    "de": ("zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn"),
+    "es": ("dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"),
+}
+
+
+def asks_count(question: str) -> bool:
+    return bool(_HOW_MANY.search(question))
+
+
+def count_word(n: int, language: str) -> str:
+    """`n` as the answer's first word: spelled out from two to ten where the language is covered."""
+    words = _COUNT_WORDS.get(language)
+    word = words[n - 2] if words and 2 <= n <= 10 else str(n)
+    return word[0].upper() + word[1:]
+
+
+def lead_with_count(question: str, sentences: list[CitedSentence], language: str) -> list[CitedSentence]:
+    """A how-many question answered with the items and no figure ("came from government,
+    enterprises, and social sectors") gets the count of those items first ("Three."), citing where
+    they are listed. The count is the one list the answer gives: a run of bullet items, or the one
+    enumeration of its first sentence; when that is ambiguous, or a figure is stated, nothing changes."""
+    from assistant.answer.support import list_counts
+    from assistant.text.tokenize import numbers_in
+
+    if not sentences or not asks_count(question):
+        return sentences
+    if any(numbers_in(re.sub(r"^\s*\d+[.)]\s+", "", s.text), words=True) for s in sentences):
+        return sentences
+    bullets = [s for s in sentences if _BULLET.match(s.text)]
+    if len(bullets) >= 2:
+        count, markers = len(bullets), list(dict.fromkeys(m for s in bullets for m in s.markers))
+    else:
+        counts = list_counts(sentences[0].text)
+        if len(counts) != 1:
+            return sentences
+        count, markers = next(iter(counts)), list(sentences[0].markers)
+    if count < 2:
+        return sentences
+    return [CitedSentence(count_word(count, language), markers, "."), *sentences]

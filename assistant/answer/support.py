@@ -29,11 +29,18 @@ from assistant.text.tokenize import keyword_tokens, numbers_in
 
 class SupportChecker:
     def __init__(
-        self, encoder: Embeddings | None, min_overlap: float = 0.6, min_similarity: float = 0.55
+        self,
+        encoder: Embeddings | None,
+        min_overlap: float = 0.6,
+        min_similarity: float = 0.55,
+        min_crosslingual_similarity: float = 0.4,
     ) -> None:
         self.encoder = encoder
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity
+        # an unsupported sentence in another language than its passage is replaced by the quote of
+        # the passage sentence it translates when they are this close (assistant.answer.chain)
+        self.min_crosslingual_similarity = min_crosslingual_similarity
 
     def check(self, pairs: list[tuple[str, str]], vectors: SentenceVectors | None = None) -> list[bool]:
         """For each (sentence, passage) pair, whether the passage supports the sentence.
@@ -55,6 +62,9 @@ class SupportChecker:
             )))
             if not says_something(claim) or numbers - passage_numbers(passage) or not windows:
                 verdicts.append(False)
+                continue
+            if not figures_bound(claim, [" ".join(w) for w in windows], passage):
+                verdicts.append(False)  # a figure of the passage given to another thing
                 continue
             # Matching figures are strong evidence: a paraphrase around them needs less overlap.
             threshold = self.min_overlap / 2 if numbers else self.min_overlap
@@ -98,6 +108,7 @@ def claim_names(claim: str, passage: str) -> list[str]:
     """The names a claim states: its capitalised non-initial words and acronyms, and its first
     word when the passage writes it as a name ("Aktau est ..." from "... avec Aktau, ville ...")."""
     claim = _ELISION.sub(" ", claim)  # "d'Astana" names Astana
+    claim = _SCRIPT_BOUNDARY.sub(" ", claim)  # "连云港与Aktau结为" names Aktau
     names = question_entities(claim)
     first = re.match(r"\s*([^\W\d_][\w\-]*)", claim)
     if first and first.group(1)[0].isupper() and first.group(1) not in names:
@@ -107,6 +118,9 @@ def claim_names(claim: str, passage: str) -> list[str]:
     return names
 
 
+_SCRIPT_BOUNDARY = re.compile(
+    r"(?<=[\u3000-\u9fff\uff00-\uffef])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u3000-\u9fff\uff00-\uffef])"
+)
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=[^\W\d_])", re.IGNORECASE)
 
 
@@ -166,6 +180,11 @@ _LEAD_IN = re.compile(
     r"telles?\s+que|dont|wie|incluyendo|como)\b",
     re.IGNORECASE,
 )
+_LEAD_IN_WORD = re.compile(
+    r"\b(?:including|such\s+as|notably|namely|comprising|y\s+compris|notamment|tels?\s+que|telles?\s+que|"
+    r"incluyendo|einschlie[sß]lich)\b",
+    re.IGNORECASE,
+)
 _CONJUNCTION = re.compile(r"\s(?:and|or|et|ou|und|oder|y|e|o)\s|、|和|及", re.IGNORECASE)
 
 
@@ -216,3 +235,131 @@ def _quoted(claim: str) -> str:
 def _claim_numbers(claim: str) -> set[str]:
     # Ordinal list markers such as "1." at the start are not claims.
     return numbers_in(re.sub(r"^\s*\d+[.)]\s+", "", claim))
+
+
+# --- figures and what they count ------------------------------------------------------------------
+
+_FIGURE_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[.!?;:()\[\]]", re.UNICODE)
+_BREAK = frozenset(".!?;:()[]")
+# Nouns that name a count of a list rather than what it lists ("three kinds of bodies").
+_COUNT_NOUNS = frozenset(keyword_tokens(
+    "kind kinds type types sort sorts category categories group groups form forms item items way ways "
+    "sorte sortes genre genres catégorie catégories groupe groupes forme formes type types art arten "
+    "gruppe gruppen kategorie kategorien tipo tipos clase clases categoría categorías grupo grupos"
+))
+# Nouns general enough to stand for whatever the passage counts with the figure ("more than 1,000
+# people" for "over 1,000 attendees").
+_GENERIC_NOUNS = frozenset(keyword_tokens(
+    "people persons individuals personnes gens individus personen menschen leute personas gente individuos"
+))
+_SCALE_WORDS = frozenset({"million", "millions", "billion", "billions", "milliard", "milliards", "thousand", "mille"})
+
+
+def _figure_tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, value) for each token: ("num", normalised figure), ("word", stem), ("stop", "") or
+    ("break", "") for punctuation that ends a phrase."""
+    from assistant.text.tokenize import NUMBER_WORDS, STOPWORDS, fold
+
+    out: list[tuple[str, str]] = []
+    for token in _FIGURE_TOKEN.findall(fold(text)):
+        if token in _BREAK:
+            out.append(("break", ""))
+        elif token[0].isdigit():
+            out.append(("num", next(iter(numbers_in(token)), token)))
+        elif token in NUMBER_WORDS:
+            out.append(("num", str(NUMBER_WORDS[token])))
+        elif token in STOPWORDS or token in _SCALE_WORDS:
+            out.append(("stop", ""))
+        else:
+            stems = keyword_tokens(token)
+            out.append(("word", stems[0]) if stems else ("stop", ""))
+    return out
+
+
+def _following(tokens: list[tuple[str, str]], i: int, n: int) -> list[str]:
+    """The first `n` content words after token i, up to punctuation or the next figure."""
+    words: list[str] = []
+    for kind, value in tokens[i + 1 : i + 1 + 2 * n]:
+        if kind in ("break", "num") or len(words) == n:
+            break
+        if kind == "word":
+            words.append(value)
+    return words
+
+
+def counted_things(text: str) -> list[tuple[str, str | None]]:
+    """Each figure of `text` ("24 key projects", "eight categories", "two-day") with the first
+    content word after it (None when punctuation or another figure comes first)."""
+    tokens = _figure_tokens(text)
+    out: list[tuple[str, str | None]] = []
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "num":
+            after = _following(tokens, i, 1)
+            out.append((value, after[0] if after else None))
+    return out
+
+
+def figures_bound(claim: str, windows: list[str], passage: str) -> bool:
+    """Every figure the claim attaches to a thing ("3 parks", "1,000 visitors") is attached to the
+    same thing in one window of the passage: the passage writes the figure followed, within a few
+    words, by that thing or a general word for it ("people"; "24 key projects" does not make
+    "24 categories"), or the figure counts an enumeration whose shared noun or lead-in names it
+    ("from government, enterprises and social sectors" makes "3 sectors"; not "3 parks" from
+    "member parks, government agencies and industry experts"). A claim in another language than
+    the passage is not compared word for word."""
+    figures = [(value, noun) for value, noun in counted_things(claim) if noun is not None]
+    if not figures or detect_language(claim) != detect_language(passage):
+        return True
+    return any(all(_bound(value, noun, window) for value, noun in figures) for window in windows)
+
+
+def _bound(value: str, noun: str, window: str) -> bool:
+    tokens = _figure_tokens(window)
+    stated = [i for i, (kind, v) in enumerate(tokens) if kind == "num" and v == value]
+    if any(noun in _following(tokens, i, 3) for i in stated) or (stated and noun in _GENERIC_NOUNS):
+        return True
+    if not value.isdigit():
+        return False
+    counts = enumerations(window)
+    if not any(count == int(value) for count, _ in counts):
+        return False  # stated only about something else
+    return noun in _COUNT_NOUNS or any(
+        count == int(value) and (named is None or noun in named) for count, named in counts
+    )
+
+
+def enumerations(text: str) -> list[tuple[int, set[str] | None]]:
+    """The lists of `text` with the words that may name what they list: for an enumeration in a
+    sentence, the words of its last item and the few before its first ("attendees from government,
+    enterprises and social sectors"); None for a bullet run (its items are headings of their own,
+    "three areas" counts them whatever the lead-in calls them)."""
+    out: list[tuple[int, set[str] | None]] = []
+    lines = [*text.split("\n"), ""]
+    run = 0
+    for line in lines:
+        if _BULLET.match(line):
+            run += 1
+            continue
+        if run >= 2:
+            out.append((run, None))
+        run = 0
+    for sentence in split_sentences(text):
+        for clause in re.split(r"[;:]", sentence):
+            parts = _CONJUNCTION.split(clause)
+            if len(parts) < 2:
+                continue
+            before = [seg for seg in _COMMA.split(parts[-2]) if seg.strip()]
+            items = 1
+            for segment in reversed(before):
+                items += 1
+                if _LEAD_IN.match(segment) or len(segment.split()) > 5:
+                    break
+            # the shared noun closes the last item ("... and social sectors"); a lead-in word
+            # follows what is listed ("key areas such as ...", "eight categories, including ...")
+            last = keyword_tokens(re.split(r"[,.]", parts[-1])[0])
+            named = set(last[-1:])
+            lead_in = _LEAD_IN_WORD.search(clause)
+            if lead_in:
+                named |= set(keyword_tokens(clause[: lead_in.start()])[-3:])
+            out.append((items, named))
+    return out

@@ -103,3 +103,62 @@ def yes_word(language: str) -> str:
 
 def no_word(language: str) -> str:
     return NO.get(language, NO["en"])
+
+
+# --- questions about two things at once ("Do both A and B ...?") ---------------------------------
+
+_AUX = (
+    r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|est-ce\s+que|ist|sind|hat|haben|"
+    r"es|son|tienen?)"
+)
+_BOTH_AFTER = re.compile(  # "Are A and B both P?"
+    rf"^\s*(?P<aux>{_AUX})\s+(?P<a>.+?)\s+(?:and|et|und|y)\s+(?P<b>.+?)\s+(?:both|beide|ambos|ambas)\s+(?P<p>.+)$",
+    _FLAGS,
+)
+_BOTH_BEFORE = re.compile(  # "Do both A and B P?", "... both in A and in B?"
+    r"^(?P<pre>.*?)\b(?:both|sowohl|tanto)\s+(?P<a>.+?)\s+(?:and|als\s+auch|como)\s+(?P<b>.+)$", _FLAGS
+)
+_TOUS_DEUX = re.compile(  # "A et B évoquent-ils tous deux P ?"
+    r"^\s*(?P<a>.+?)\s+et\s+(?P<b>.+?)\s+(?P<verb>[^\W\d_]+-(?:t-)?(?:ils|elles))\s+(?:tous|toutes)\s+(?:les\s+)?deux\s+(?P<p>.+)$",
+    _FLAGS,
+)
+_HEAD_END = re.compile(r"\s*[?？.!]+\s*$")
+_NAMEISH = re.compile(r"^(?:[A-Z]|\w+[-–]\w)", re.UNICODE)
+
+
+def question_parts(question: str) -> tuple[list[str], str] | None:
+    """The two things a question asks the same thing about, and what it asks ("Do both the
+    Shanghai–Yunnan initiative and the Tianjin–Qinghai event aim to develop tourism?" ->
+    (["the Shanghai–Yunnan initiative", "the Tianjin–Qinghai event"], "Do aim to develop tourism")).
+    None for a question about one thing."""
+    text = _HEAD_END.sub("", question.strip())
+    match = _BOTH_AFTER.match(text)
+    if match:
+        return [match["a"], match["b"]], f"{match['aux']} {match['p']}"
+    match = _TOUS_DEUX.match(text)
+    if match:
+        return [match["a"], match["b"]], f"{match['verb']} {match['p']}"
+    match = _BOTH_BEFORE.match(text)
+    if not match:
+        return None
+    first, rest = match["a"], match["b"]
+    if first.split()[0].lower() in {"in", "dans", "en", "im", "à", "au"}:
+        # "both in A and in B": the parts end the question
+        return [first, rest], match["pre"].strip()
+    second, predicate = _split_phrase(rest)
+    if not predicate:
+        return None
+    return [first, second], f"{match['pre'].strip()} {predicate}".strip()
+
+
+def _split_phrase(text: str) -> tuple[str, str]:
+    """A noun phrase naming a thing, and what follows it: the phrase ends with the word after its
+    last name ("the China–Kazakhstan programme | say that ...", "the sister-city article | mention ...")."""
+    words = text.split()
+    last_name = max((i for i, w in enumerate(words[:6]) if _NAMEISH.match(w)), default=-1)
+    if last_name < 0:
+        return text, ""
+    end = min(last_name + 2, len(words))
+    if end < len(words) and words[last_name + 1 : end] and _NAMEISH.match(words[end - 1]):
+        end = last_name + 1
+    return " ".join(words[:end]), " ".join(words[end:])

@@ -78,3 +78,29 @@ def test_age_and_duration_questions_ask_for_a_number() -> None:
 )
 def test_when_asks_for_a_date_only_where_it_opens_the_question(question: str, kind: str) -> None:
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "parts", "asked"),
+    [
+        ("Do both the Shanghai–Yunnan initiative and the Tianjin–Qinghai event aim to develop tourism?",
+         ["the Shanghai–Yunnan initiative", "the Tianjin–Qinghai event"], "Do aim to develop tourism"),
+        ("Are the Shanghai–Yunnan exchange and the Tianjin–Qinghai event both domestic exchanges?",
+         ["the Shanghai–Yunnan exchange", "the Tianjin–Qinghai event"], "Are domestic exchanges"),
+        ("Which festival is cited both in the sister-city article and in the French article?",
+         ["in the sister-city article", "in the French article"], "Which festival is cited"),
+        ("Le projet CCIPRA et le programme Chine-Kazakhstan évoquent-ils tous deux des coentreprises ?",
+         ["Le projet CCIPRA", "le programme Chine-Kazakhstan"], "évoquent-ils des coentreprises"),
+    ],
+)
+def test_a_question_about_two_things_is_split_into_its_parts(question: str, parts: list[str], asked: str) -> None:
+    from assistant.text.question import question_parts
+
+    assert question_parts(question) == (parts, asked)
+
+
+def test_a_question_about_one_thing_has_no_parts() -> None:
+    from assistant.text.question import question_parts
+
+    assert question_parts("Is the programme both cheap and fast?") is None
+    assert question_parts("Which cities is Nancy twinned with?") is None

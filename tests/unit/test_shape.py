@@ -29,3 +29,15 @@ def test_sentences_that_are_not_headed_items_stay_as_written() -> None:
     assert compact_list(sentences, "fr") == sentences
     items = [CitedSentence("- Art : expositions", [1]), CitedSentence("- Santé : soins", [1])]
     assert compact_list(items, "fr")[0].text == "Art et Santé"
+
+
+def test_a_how_many_question_answered_with_the_items_leads_with_their_count() -> None:
+    from assistant.answer.shape import lead_with_count
+
+    listed = [CitedSentence("The attendees came from government, enterprises, and social sectors", [2], ".")]
+    answer = lead_with_count("The attendees came from how many sectors?", listed, "en")
+    assert [(s.text, s.markers) for s in answer] == [("Three", [2]), (listed[0].text, [2])]
+    assert lead_with_count("Combien de secteurs étaient représentés ?", listed, "fr")[0].text == "Trois"
+    stated = [CitedSentence("The attendees came from 3 sectors: government, enterprises, and social sectors", [1])]
+    assert lead_with_count("From how many sectors?", stated, "en") == stated  # a figure is already given
+    assert lead_with_count("Which sectors did they come from?", listed, "en") == listed  # not a count

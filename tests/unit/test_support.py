@@ -80,3 +80,29 @@ def test_an_answer_in_another_language_needs_its_names_together_in_the_passage()
     checker = SupportChecker(None)
     assert checker.check([("Le programme a débuté à Astana, la capitale [1].", passage)]) == [True]
     assert checker.check([("Le programme a débuté à Aktau, près d'Astana [1].", passage)]) == [False]
+
+
+EVENT = ("The event had over 1,000 attendees from government, enterprises and social sectors. It resulted in "
+         "agreements for 24 key projects across eight categories. The council would draw on representatives "
+         "from member parks, government agencies, and industry experts.")
+
+
+def test_a_figure_the_passage_gives_to_another_thing_is_unsupported() -> None:
+    checker = SupportChecker(None)
+    assert checker.check([
+        ("The agreements fall into 24 categories [1].", EVENT),  # 24 counts projects, not categories
+        ("The event had 1,000 visitors [1].", EVENT),  # 1,000 counts the attendees of the event
+        ("3 member parks have joined the council [1].", EVENT),  # 3 counts kinds of representatives
+    ]) == [False, False, False]
+    assert checker.check([
+        ("The agreements cover 24 key projects [1].", EVENT),
+        ("The projects fall into 8 categories [1].", EVENT),
+        ("The event had over 1,000 attendees [1].", EVENT),
+        ("More than 1,000 people attended the event [1].", EVENT),  # a general word for the attendees
+        ("The attendees came from 3 sectors [1].", EVENT),
+    ]) == [True, True, True, True, True]
+
+
+def test_a_chinese_answer_stating_the_passage_names_in_latin_script_is_supported_by_them() -> None:
+    passage = "Par exemple, l’année dernière, Lianyungang a créé un lien de villes jumelles avec Aktau."
+    assert SupportChecker(None).check([("连云港与Aktau结为友好城市 [1]。", passage)]) == [True]
