@@ -14,12 +14,14 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict
 
 from assistant.errors import InvalidInputError
+from assistant.models import Turn
 from evals.metrics import NO_WORDS, YES_WORDS
 
 Kind = Literal["factoid", "list", "yesno", "numeric", "unanswerable", "multihop", "crosslingual"]
 KINDS: tuple[str, ...] = get_args(Kind)
 FIELDS = ("id", "question", "lang", "answers", "answerable", "gold_ids")  # required
-OPTIONAL = ("kind", "notes")  # kind defaults to factoid; notes: free text (what a draft leaves unknown)
+OPTIONAL = ("kind", "notes", "history")  # kind defaults to factoid; notes: free text (what a draft leaves
+# unknown); history: the conversation before the question, [{"role": "user"|"assistant", "content": ...}]
 
 
 class DatasetError(InvalidInputError):
@@ -46,6 +48,7 @@ class EvalRecord(BaseModel):
     gold_ids: list[str]
     kind: Kind = "factoid"
     notes: str | None = None
+    history: list[Turn] = []
 
     @property
     def is_draft(self) -> bool:
@@ -109,6 +112,15 @@ def _check_fields(raw: dict[str, Any], where: str) -> None:
             raise DatasetError(f"{where}: field '{name}': missing")
     if "notes" in raw and not isinstance(raw["notes"], str):
         raise DatasetError(f"{where}: field 'notes': must be a string")
+    history = raw.get("history", [])
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        and t["content"].strip()
+        for t in history
+    ):
+        raise DatasetError(
+            f"{where}: field 'history': must be a list of {{\"role\": \"user\" or \"assistant\", \"content\": text}}"
+        )
     for name in ("id", "question", "lang"):
         if not isinstance(raw[name], str) or not raw[name].strip():
             raise DatasetError(f"{where}: field '{name}': must be a non-empty string")

@@ -81,7 +81,7 @@ def _ask(assistant: Assistant, record: EvalRecord, judge: Judge | None) -> Quest
         answers=list(record.answers),
     )
     try:
-        answer, ranked = assistant.run(record.question, depth=RETRIEVAL_DEPTH)
+        answer, ranked = assistant.run(record.question, list(record.history), depth=RETRIEVAL_DEPTH)
     except InvalidInputError as exc:
         result.error = str(exc)
         logger.warning("question rejected id=%s: %s", record.id, exc)

@@ -33,14 +33,17 @@ from assistant.text.question import question_kind
 
 logger = logging.getLogger(__name__)
 
-# Words that point back into the conversation (pronouns, demonstratives), per language. French
-# inversion clitics ("Aktau est-elle …", "a-t-il") and "est-ce que" are not references.
+# Words that point back into the conversation (pronouns, demonstratives), per language. A French
+# inversion clitic after a named subject ("Aktau est-elle …") and "est-ce que" are not references;
+# one that opens the question ("Est-elle …", "A-t-il …") is.
 _BACK_REFERENCES = re.compile(
     r"(?<![-‑])\b(?:it|its|they|them|their|theirs|this|these|those|he|she|him|his|her|hers|"
-    r"il|elle|ils|elles|leur|leurs|lui|eux|celui|celle|ceux|celles|cela|ça|cet|cette|ces|"
+    r"il|elle|ils|elles|leur|leurs|lui|eux|son|sa|ses|celui|celle|ceux|celles|cela|ça|cet|cette|ces|"
     r"él|ella|ellos|ellas|su|sus|este|esta|estos|estas|ese|esa|esos|esas|eso|"
     r"er|sie|ihr|ihre|ihren|sein|seine|dies|diese|dieser|dieses|dort)\b"
+    r"|\bthere(?=\s*[?？.!]|\s+(?:in|on|at|by|for|during|from|to)\b)"  # the place, not "is there"
     r"|(?<![-'’])\bce\b(?!\s+qu)"
+    r"|^\s*[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b"  # "A-t-il …", "Est-elle …": the clitic is the subject
     r"|[它他她其该此这那]",
     re.IGNORECASE | re.UNICODE,
 )

@@ -47,6 +47,8 @@ def test_limit_keeps_the_first_questions(tmp_path: Path) -> None:
         ({**GOOD, "answerable": "yes"}, "answerable", "true or false"),
         ({**GOOD, "question": "  "}, "question", "non-empty string"),
         ({**GOOD, "notes": 3}, "notes", "must be a string"),
+        ({**GOOD, "history": [{"role": "robot", "content": "hi"}]}, "history", "must be a list of"),
+        ({**GOOD, "history": "earlier question"}, "history", "must be a list of"),
         ({**GOOD, "answers": []}, "answers", "at least one answer"),
         ({**GOOD, "answerable": False}, "answers", "must be []"),
         ({**GOOD, "kind": "unanswerable", "answers": [], "gold_ids": []}, "answerable", "must be false"),
@@ -88,3 +90,10 @@ def test_notes_and_extra_fields_are_accepted_and_kind_defaults_to_factoid(tmp_pa
     draft.update(answers=[], notes="UNKNOWN: the expected answer", source="feedback")
     [record] = load_dataset(_write(tmp_path, draft))
     assert (record.kind, record.is_draft, record.notes) == ("factoid", True, "UNKNOWN: the expected answer")
+
+
+def test_a_conversation_before_the_question_is_read_as_its_history(tmp_path: Path) -> None:
+    turns = [{"role": "user", "content": "Which programme was launched in Astana?"},
+             {"role": "assistant", "content": "The China-Kazakhstan programme [1]."}]
+    [record] = load_dataset(_write(tmp_path, {**GOOD, "question": "When was it launched?", "history": turns}))
+    assert [(t.role, t.content) for t in record.history] == [(t["role"], t["content"]) for t in turns]

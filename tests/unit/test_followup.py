@@ -21,10 +21,14 @@ HISTORY = [
         "and how many attended?",
         "Where was it held?",
         "How many projects were signed?",  # no name of its own
+        "How many key projects were signed there?",
         "Is there a deadline?",
         "Quand a-t-il été lancé ?",
         "Quand ce programme a-t-il commencé ?",
         "Et à Lyon ?",
+        "A-t-il été lancé à Pékin ?",  # the opening clitic is the subject
+        "Est-elle la capitale du Kazakhstan ?",
+        "Quelle ville chinoise est à son origine ?",
         "¿Y cuántos estudiantes?",
         "它持续多长时间？",
     ],
