@@ -30,6 +30,7 @@ from assistant.models import Turn
 from assistant.text.entities import question_entities
 from assistant.text.language import detect_language
 from assistant.text.question import question_kind
+from assistant.text.tokenize import keyword_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class FollowupRewriter:
         except Exception:  # a failed rewrite must not fail the answer: fall back to the rule
             logger.warning("follow-up rewrite failed; searching with the previous question", exc_info=True)
             return fallback
-        rewritten = usable_rewrite(str(reply.content), question)
+        rewritten = usable_rewrite(str(reply.content), question, history)
         if rewritten is None:
             logger.info("follow-up rewrite unusable; searching with the previous question")
             return fallback
@@ -121,10 +122,11 @@ class FollowupRewriter:
         return [SystemMessage(SYSTEM_PROMPT), HumanMessage(prompt)]
 
 
-def usable_rewrite(reply: str, question: str) -> str | None:
+def usable_rewrite(reply: str, question: str, history: list[Turn]) -> str | None:
     """The model's standalone question, or None when it is not one: empty, NOT_FOUND, an answer
-    instead of a question, far longer than a question, in another language than the asker's, or
-    of another kind (a yes/no question rewritten as a "what" question)."""
+    instead of a question, far longer than a question, in another language than the asker's, of
+    another kind (a yes/no question rewritten as a "what" question), or without any word of the
+    conversation it was meant to bring in (the question returned as it was)."""
     text = reply.strip().strip('"“”«»').strip()
     text = re.sub(r"^(?:standalone|rewritten)?\s*question\s*:\s*", "", text, flags=re.IGNORECASE).strip()
     if not text or NOT_FOUND in text or "[" in text:
@@ -133,7 +135,10 @@ def usable_rewrite(reply: str, question: str) -> str | None:
         return None
     if detect_language(text) != detect_language(question):
         return None
-    asked = question_kind(question)
-    if asked != "fact" and question_kind(text) != asked:  # "Do they …?" must stay a yes/no question
+    asked, rewritten = question_kind(question), question_kind(text)
+    if rewritten != asked and (asked != "fact" or rewritten == "yesno"):  # "Do they …?" stays yes/no
         return None
+    added = set(keyword_tokens(text)) - set(keyword_tokens(question))
+    if not added & set(keyword_tokens(" ".join(t.content for t in history))):
+        return None  # nothing of the conversation came in: the question is as vague as before
     return text

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from assistant.answer.citations import CitedSentence
+from assistant.text.language import detect_language
+from assistant.text.tokenize import keyword_tokens
 
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 _MAX_HEAD_WORDS = 6
@@ -100,6 +102,22 @@ def lead_with_count(question: str, sentences: list[CitedSentence], language: str
         if len(counts) != 1:
             return sentences
         count, markers = next(iter(counts)), list(sentences[0].markers)
-    if count < 2:
+    if count < 2 or not _counts_what_was_asked(question, sentences[0].text):
         return sentences
     return [CitedSentence(count_word(count, language), markers, "."), *sentences]
+
+
+def _counts_what_was_asked(question: str, answer: str) -> bool:
+    """Whether the listed items are what the question counts: the answer names the counted noun
+    ("… and social sectors" for "how many sectors"), or restates a third of what the
+    question says (the council "would draw its members from …"). Areas of collaboration listed
+    for "how many students …" are not students."""
+    if detect_language(answer) != detect_language(question):
+        return True  # words cannot be compared across languages; the support check still applies
+    answered = set(keyword_tokens(answer))
+    match = _HOW_MANY.search(question)
+    counted = keyword_tokens(question[match.end():])[:1] if match else []
+    if counted and counted[0] in answered:
+        return True
+    asked = set(keyword_tokens(question))
+    return bool(asked) and len(asked & answered) >= len(asked) / 3

@@ -82,6 +82,9 @@ def test_model_rewrite_becomes_the_question_every_step_reads() -> None:
         ("and how many attended?", ""),
         ("Quand a-t-il été lancé ?", "When was the China-Kazakhstan programme launched?"),  # lost the French
         ("Do they help students?", "What do sister-city partnerships do for students?"),  # no longer yes/no
+        ("What kind of power does it build?", "Does the Tianjin event build power?"),  # became yes/no
+        ("Will it include student exchanges?", "Will it include student exchanges?"),  # returned as it was
+        ("Which fields would its training cover?", "Which fields would the training cover?"),  # still vague
     ],
 )
 def test_an_unusable_rewrite_falls_back_to_the_rule(question: str, reply: str) -> None:

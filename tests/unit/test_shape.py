@@ -41,3 +41,11 @@ def test_a_how_many_question_answered_with_the_items_leads_with_their_count() ->
     stated = [CitedSentence("The attendees came from 3 sectors: government, enterprises, and social sectors", [1])]
     assert lead_with_count("From how many sectors?", stated, "en") == stated  # a figure is already given
     assert lead_with_count("Which sectors did they come from?", listed, "en") == listed  # not a count
+
+
+def test_items_that_are_not_what_the_question_counts_get_no_count() -> None:
+    from assistant.answer.shape import lead_with_count
+
+    areas = [CitedSentence("Art and Heritage; Economic Partnerships; Educational Initiatives", [1], ".")]
+    question = "How many students have taken part in the Shanghai–Yunnan educational exchanges so far?"
+    assert lead_with_count(question, areas, "en") == areas  # areas of collaboration are not students
