@@ -206,7 +206,8 @@ def test_follow_up_is_rewritten_by_the_model_and_answered_as_a_standalone_questi
 
     standalone = "Where was the China-Kazakhstan cultural exchange programme launched?"
     llm = Recording(messages=iter([AIMessage(content=standalone), AIMessage(content="It was launched in Astana [1].")]))
-    bot = assistant_with(shared_index, chroma_client, encoders, llm=llm)
+    rewriting = shared_index.model_copy(update={"rewrite_followups": True})
+    bot = assistant_with(rewriting, chroma_client, encoders, llm=llm)
     history = [
         Turn(role="user", content="What is the China-Kazakhstan cultural exchange programme?"),
         Turn(role="assistant", content="A programme of Lianyungang journalists [1]."),
