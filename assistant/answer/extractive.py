@@ -19,6 +19,7 @@ from assistant.answer.evidence import ScoredSentence, SentenceVectors, score_sen
 from assistant.answer.generators import GenerationInput, Generator
 from assistant.answer.polarity import is_negated
 from assistant.answer.prompts import NOT_FOUND, framed_quote
+from assistant.answer.shape import counts_what_was_asked
 from assistant.index.retrieval import Passage
 from assistant.text.question import no_word, yes_word
 
@@ -80,7 +81,7 @@ class ExtractiveGenerator(Generator):
             # "How many areas ...?" answered by a list: its count, then its items.
             lead = _list_lead(candidates[0].sentence, scored)
             items = _list_items(lead, scored) if lead is not None else []
-            if lead is not None and items:
+            if lead is not None and items and counts_what_was_asked(request.question, lead.text):
                 listed = "; ".join(items)
                 framed = _frame(request, lead.passage, listed, len(items))
                 return _cite(framed or f"{len(items)}: {listed}", lead.passage)
@@ -106,7 +107,7 @@ class ExtractiveGenerator(Generator):
         if request.kind == "list":
             lead = _list_lead(best.sentence, scored)
             items = _list_items(lead, scored) if lead is not None else []
-            if lead is not None and items:
+            if lead is not None and items and counts_what_was_asked(request.question, lead.text):
                 listed = f"{lead.text.rstrip(':').rstrip()}: {'; '.join(items)}"
                 return _cite(_frame(request, lead.passage, listed) or listed, lead.passage)
         chosen = [best]

@@ -102,12 +102,12 @@ def lead_with_count(question: str, sentences: list[CitedSentence], language: str
         if len(counts) != 1:
             return sentences
         count, markers = next(iter(counts)), list(sentences[0].markers)
-    if count < 2 or not _counts_what_was_asked(question, sentences[0].text):
+    if count < 2 or not counts_what_was_asked(question, sentences[0].text):
         return sentences
     return [CitedSentence(count_word(count, language), markers, "."), *sentences]
 
 
-def _counts_what_was_asked(question: str, answer: str) -> bool:
+def counts_what_was_asked(question: str, answer: str) -> bool:
     """Whether the listed items are what the question counts: the answer names the counted noun
     ("… and social sectors" for "how many sectors"), or restates a third of what the
     question says (the council "would draw its members from …"). Areas of collaboration listed
