@@ -191,31 +191,7 @@ _CONJUNCTION = re.compile(r"\s(?:and|or|et|ou|und|oder|y|e|o)\s|、|和|及", re
 def list_counts(passage: str) -> set[int]:
     """Sizes of the lists in a passage: runs of bullet lines, and enumerations in a sentence
     ("from government, enterprises and social sectors" is a list of 3)."""
-    counts: set[int] = set()
-    run = 0
-    for line in [*passage.split("\n"), ""]:
-        if _BULLET.match(line):
-            run += 1
-            continue
-        if run >= 2:
-            counts.add(run)
-        run = 0
-    for sentence in split_sentences(passage):
-        for clause in re.split(r"[;:]", sentence):
-            parts = _CONJUNCTION.split(clause)
-            if len(parts) < 2:
-                continue
-            # the items before the last conjunction: short comma-separated segments back to the one
-            # that opens the list ("including film production") or closes a longer lead-in
-            # ("... attendees from government")
-            before = [seg for seg in _COMMA.split(parts[-2]) if seg.strip()]
-            items = 1
-            for segment in reversed(before):
-                items += 1
-                if _LEAD_IN.match(segment) or len(segment.split()) > 5:
-                    break
-            counts.add(items)
-    return {n for n in counts if n <= 20}
+    return {n for n, _ in enumerations(passage) if n <= 20}
 
 
 _QUOTE = re.compile(r"[«“„]\s*(.+?)\s*[»”“]")
