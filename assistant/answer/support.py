@@ -220,6 +220,7 @@ _BREAK = frozenset(".!?;:()[]")
 # Nouns that name a count of a list rather than what it lists ("three kinds of bodies").
 _COUNT_NOUNS = frozenset(keyword_tokens(
     "kind kinds type types sort sorts category categories group groups form forms item items way ways "
+    "field fields area areas domain domains domaine domaines "
     "sorte sortes genre genres catégorie catégories groupe groupes forme formes type types art arten "
     "gruppe gruppen kategorie kategorien tipo tipos clase clases categoría categorías grupo grupos"
 ))
@@ -228,6 +229,7 @@ _COUNT_NOUNS = frozenset(keyword_tokens(
 _GENERIC_NOUNS = frozenset(keyword_tokens(
     "people persons individuals personnes gens individus personen menschen leute personas gente individuos"
 ))
+_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 _SCALE_WORDS = frozenset({"million", "millions", "billion", "billions", "milliard", "milliards", "thousand", "mille"})
 
 
@@ -265,11 +267,12 @@ def _following(tokens: list[tuple[str, str]], i: int, n: int) -> list[str]:
 
 def counted_things(text: str) -> list[tuple[str, str | None]]:
     """Each figure of `text` ("24 key projects", "eight categories", "two-day") with the first
-    content word after it (None when punctuation or another figure comes first)."""
+    content word after it (None when punctuation or another figure comes first). Years are dates,
+    not counts."""
     tokens = _figure_tokens(text)
     out: list[tuple[str, str | None]] = []
     for i, (kind, value) in enumerate(tokens):
-        if kind == "num":
+        if kind == "num" and not _YEAR.fullmatch(value):  # "since 2020, more …" counts nothing
             after = _following(tokens, i, 1)
             out.append((value, after[0] if after else None))
     return out

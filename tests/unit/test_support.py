@@ -103,6 +103,20 @@ def test_a_figure_the_passage_gives_to_another_thing_is_unsupported() -> None:
     ]) == [True, True, True, True, True]
 
 
+def test_a_year_is_not_a_count_and_fields_count_the_items_a_passage_lists() -> None:
+    checker = SupportChecker(None)
+    students = "Upwards of 1 million students have participated in sister city exchange programs since 2020."
+    training = (
+        "The alliance could set up a joint training program covering areas such as film production, "
+        "animation, digital media, design, and cultural tourism."
+    )
+    assert checker.check([
+        ("Since 2020, more than 1 million students have participated in sister city exchanges [1].", students),
+        ("The joint training program names 5 fields [1].", training),
+    ]) == [True, True]
+    assert checker.check([("The joint training program names 4 fields [1].", training)]) == [False]
+
+
 def test_a_chinese_answer_stating_the_passage_names_in_latin_script_is_supported_by_them() -> None:
     passage = "Par exemple, l’année dernière, Lianyungang a créé un lien de villes jumelles avec Aktau."
     assert SupportChecker(None).check([("连云港与Aktau结为友好城市 [1]。", passage)]) == [True]
