@@ -23,6 +23,7 @@ from assistant.answer.citations import strip_markers
 from assistant.answer.evidence import SentenceVectors
 from assistant.text.entities import question_entities
 from assistant.text.language import detect_language
+from assistant.text.question import FRAME_WORDS
 from assistant.text.sentences import split_sentences
 from assistant.text.tokenize import keyword_tokens, numbers_in
 
@@ -42,17 +43,27 @@ class SupportChecker:
         # the passage sentence it translates when they are this close (assistant.answer.chain)
         self.min_crosslingual_similarity = min_crosslingual_similarity
 
-    def check(self, pairs: list[tuple[str, str]], vectors: SentenceVectors | None = None) -> list[bool]:
+    def check(
+        self, pairs: list[tuple[str, str]], vectors: SentenceVectors | None = None, question: str = ""
+    ) -> list[bool]:
         """For each (sentence, passage) pair, whether the passage supports the sentence.
-        `vectors` caches sentence embeddings across calls of one answer."""
+        `vectors` caches sentence embeddings across calls of one answer. A name the claim takes
+        from `question` (the topic asked about) must be in the passage but not in the window that
+        states the claim ("… the media programme launched in Astana aims to …" from a passage
+        that names Astana in its opening and the programme's aim further on)."""
         verdicts: list[bool | None] = []
         anchors: list[list[str]] = []  # per pair: the passage units the semantic check may compare with
+        asked = set(keyword_tokens(question, drop_stopwords=False))
+        frame = _FRAME & asked
         for sentence, passage in pairs:
             claim = _quoted(strip_markers(sentence))
             numbers = _claim_numbers(strip_markers(sentence))
             names = claim_names(claim, passage)
-            windows = _anchored_windows(passage, names, numbers)
-            overlaps = [_relation_overlap(claim, names, " ".join(w)) for w in windows]
+            topic = [n for n in names if set(keyword_tokens(n, drop_stopwords=False)) <= asked]
+            if not _holds_names(passage, topic):
+                topic = []
+            windows = _anchored_windows(passage, [n for n in names if n not in topic], numbers)
+            overlaps = [_relation_overlap(claim, names, " ".join(w), frame) for w in windows]
             cross = _names_carry_over(claim, passage)
             # A paraphrase in the passage's language says something of what the claim says about
             # its names; only those windows may be compared semantically.
@@ -137,6 +148,11 @@ def _units(passage: str) -> list[str]:
     return units
 
 
+def _holds_names(text: str, names: list[str]) -> bool:
+    vocabulary = set(keyword_tokens(text, drop_stopwords=False))
+    return all(set(keyword_tokens(n, drop_stopwords=False)) <= vocabulary for n in names)
+
+
 def _anchored_windows(passage: str, names: list[str], numbers: set[str]) -> list[list[str]]:
     """The windows (a unit with its neighbours) that hold every name and figure the claim states."""
     name_tokens = [set(keyword_tokens(n, drop_stopwords=False)) for n in names]
@@ -151,14 +167,22 @@ def _anchored_windows(passage: str, names: list[str], numbers: set[str]) -> list
     return windows
 
 
-def _relation_overlap(claim: str, names: list[str], window: str) -> float:
+def _relation_overlap(claim: str, names: list[str], window: str, frame: frozenset[str] = frozenset()) -> float:
     """How much of what the claim says about its names the window says too: the share of its
-    content words other than the names (all of them when it names nothing)."""
+    content words other than the names and the `frame` words the question used ("does the
+    article give …", "located in"), all of them when it names nothing. A word matches another form of itself
+    ("jumelage" / "jumelles": the first five letters, where the 6-letter stems differ)."""
     tokens = set(keyword_tokens(claim))
-    relation = tokens - {t for n in names for t in keyword_tokens(n)} or tokens
+    relation = tokens - {t for n in names for t in keyword_tokens(n)} - frame or tokens
     if not relation:
         return 0.0
-    return len(relation & set(keyword_tokens(window))) / len(relation)
+    said = set(keyword_tokens(window))
+    prefixes = {t[:5] for t in said if len(t) >= 5 and t.isalpha()}
+    matched = sum(1 for t in relation if t in said or (len(t) >= 5 and t.isalpha() and t[:5] in prefixes))
+    return matched / len(relation)
+
+
+_FRAME = frozenset(keyword_tokens(FRAME_WORDS))
 
 
 def says_something(claim: str) -> bool:
