@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answer.citations import strip_markers
 from assistant.answer.evidence import SentenceVectors
-from assistant.text.entities import question_entities
+from assistant.text.entities import ELISION, question_entities
 from assistant.text.language import detect_language
 from assistant.text.question import FRAME_WORDS
 from assistant.text.sentences import split_sentences
@@ -118,7 +118,7 @@ def _names_carry_over(claim: str, passage: str) -> bool:
 def claim_names(claim: str, passage: str) -> list[str]:
     """The names a claim states: its capitalised non-initial words and acronyms, and its first
     word when the passage writes it as a name ("Aktau est ..." from "... avec Aktau, ville ...")."""
-    claim = _ELISION.sub(" ", claim)  # "d'Astana" names Astana
+    claim = ELISION.sub(" ", claim)  # "d'Astana" names Astana
     claim = _SCRIPT_BOUNDARY.sub(" ", claim)  # "连云港与Aktau结为" names Aktau
     names = question_entities(claim)
     first = re.match(r"\s*([^\W\d_][\w\-]*)", claim)
@@ -132,7 +132,6 @@ def claim_names(claim: str, passage: str) -> list[str]:
 _SCRIPT_BOUNDARY = re.compile(
     r"(?<=[\u3000-\u9fff\uff00-\uffef])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u3000-\u9fff\uff00-\uffef])"
 )
-_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=[^\W\d_])", re.IGNORECASE)
 
 
 def _units(passage: str) -> list[str]:
