@@ -19,7 +19,7 @@ Les organisateurs ont aussi ouvert une exposition de photographies anciennes.
 ## Une plateforme de collaboration
 
 L'un des moments forts a été un programme d'interviews conçu pour renforcer la compréhension mutuelle entre les deux régions.
-Des journalistes de Brivel visiteront plusieurs villes de Tamsor cet automne.
+Des journalistes de Brivel feront un voyage dans des villes telles qu'Orly, Kessel, Tamis et Sorel cet automne.
 L'établissement de villes jumelles a été crucial pour consolider ces liens.
 L'année dernière, Brivel a créé un lien de villes jumelles avec Kessel, ville côtière sur la mer.
 """
@@ -27,6 +27,12 @@ FESTIVAL = """# Lakeside and Hillton hold a twinning festival
 
 Lakeside and Hillton hosted a twinning festival at the Lakeside Riverside Theatre on May 29, with over 400 guests.
 The two towns signed agreements on student exchanges and joint tourism campaigns.
+"""
+ALLIANCE = """# The Riverton alliance
+
+The creation of a Riverton Craft Park Regional Alliance (RCPRA) offers a framework for growth.
+Birmingham's agreement with Verona has seen them successfully host joint culinary festivals to boost tourism.
+Other towns exchange teachers every spring.
 """
 SISTER_LINKS = """# Sister links
 
@@ -41,7 +47,9 @@ New trends reshape how sister links between towns operate.
 
 @pytest.fixture
 def index(tmp_path: Path) -> ScriptedIndex:
-    return indexed(tmp_path, {"programme.md": PROGRAMME, "festival.md": FESTIVAL, "links.md": SISTER_LINKS})
+    return indexed(tmp_path, {
+        "programme.md": PROGRAMME, "festival.md": FESTIVAL, "links.md": SISTER_LINKS, "alliance.md": ALLIANCE,
+    })
 
 
 def test_a_sentence_that_only_restates_the_question_is_a_refusal_not_an_answer(index) -> None:
@@ -86,3 +94,25 @@ def test_a_yes_contradicted_by_the_sentence_after_the_topic_sentence_becomes_no(
     bot = index.assistant("Yes. Sister links serve as a catalyst for friendship among towns [1].")
     answer = bot.answer("Are sister links arrangements between towns of the same country?")
     assert answer.answer.startswith("No. These alliances unite municipalities from different countries")
+
+
+def test_a_french_answer_that_is_mostly_english_names_is_checked_as_a_translation(index) -> None:
+    bot = index.assistant("RCPRA signifie Riverton Craft Park Regional Alliance [1].")
+    answer = bot.answer("Que signifie le sigle RCPRA ?")
+    assert not answer.refused
+    assert answer.citations and answer.citations[0].source.endswith("alliance.md")
+
+
+def test_a_translated_answer_may_spell_a_name_in_its_own_language(index) -> None:
+    bot = index.assistant("Birmingham et Vérone organisent ensemble des festivals culinaires [1].")
+    answer = bot.answer("Quel type de festivals Birmingham et Vérone organisent-elles ensemble ?")
+    assert not answer.refused
+    assert "festivals culinaires" in answer.answer
+
+
+@pytest.mark.parametrize(("count", "kept"), [("quatre", True), ("cinq", False)])
+def test_a_spelled_out_count_must_be_the_size_of_the_list_the_passage_gives(index, count: str, kept: bool) -> None:
+    bot = index.assistant(f"Les journalistes visiteront {count} villes : Orly, Kessel, Tamis et Sorel [1].")
+    answer = bot.answer("Combien de villes les journalistes de Brivel visiteront-ils ?")
+    assert (f"{count} villes" in answer.answer) is kept
+    assert answer.refused is not kept
