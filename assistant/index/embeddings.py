@@ -190,7 +190,7 @@ class OnnxMiniLMEncoder(Embeddings):
         model = self._encoder()
 
         def encode(shard: list[str]) -> list[list[float]]:
-            return [[float(x) for x in model.encode(text)] for text in shard]
+            return [model.encode(text).tolist() for text in shard]
 
         return encode_in_shards(texts, self.threads, self.slots, encode)
 

@@ -89,7 +89,8 @@ def ensure_onnx(path: Path) -> Path:
     with _locked(path):
         marker = _marker(path)
         if path.is_file() and marker.is_file():
-            expected = marker.read_text().split()[0] if marker.read_text().strip() else ""
+            recorded = marker.read_text().split()
+            expected = recorded[0] if recorded else ""
             actual = _sha256(path)
             if actual != expected:
                 raise ModelFileError(
@@ -98,6 +99,7 @@ def ensure_onnx(path: Path) -> Path:
                     f"from the installed {PACKAGE} package (no download)."
                 )
             return path
+        logger.info("exporting minilm to onnx once path=%s (from the installed %s package)", path, PACKAGE)
         _export(path)
         return path
 
