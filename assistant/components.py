@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import chromadb
@@ -21,7 +22,8 @@ from assistant.answer.refusal import RefusalPolicy
 from assistant.answer.support import SupportChecker
 from assistant.cpu import apply_cpu_budget, cpu_budget, limit_blas_threads, process_slots
 from assistant.errors import GeneratorUnavailableError, InvalidInputError
-from assistant.index.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
+from assistant.index import minilm_onnx
+from assistant.index.embeddings import OnnxMiniLMEncoder, SentenceTransformerEncoder, UniversalSentenceEncoder
 from assistant.index.keyword_store import KeywordIndexStore
 from assistant.index.retrieval import HybridRetriever
 from assistant.index.store import ChunkStore, IndexSpec
@@ -51,11 +53,17 @@ def build_encoders(settings: Settings, purpose: Literal["query", "ingest"] = "qu
         match name:
             case "use":
                 encoders[name] = UniversalSentenceEncoder(threads=threads, slots=slots)
+            case "minilm" if settings.minilm_runtime == "onnx":
+                encoders[name] = OnnxMiniLMEncoder(minilm_onnx_path(settings), threads=threads, slots=slots)
             case "minilm":
                 encoders[name] = SentenceTransformerEncoder(threads=threads, slots=slots)
             case _:
                 raise ValueError(f"unknown embedder {name!r}; choose from: use, minilm")
     return encoders
+
+
+def minilm_onnx_path(settings: Settings) -> Path:
+    return settings.minilm_onnx_path or settings.models_dir / f"{minilm_onnx.model_id()}.onnx"
 
 
 def index_spec(settings: Settings, encoders: Mapping[str, Embeddings]) -> IndexSpec:

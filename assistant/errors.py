@@ -7,7 +7,7 @@ AssistantError
  ├── IndexNotBuiltError         the collection does not exist or is empty: run ingest
  ├── IndexMismatchError         the index was built with other embedders or chunking: re-ingest
  ├── GeneratorUnavailableError  the configured generator cannot run (model file missing, server down)
- ├── ModelFileError             the assembled GGUF is missing or its checksum is wrong
+ ├── ModelFileError             the assembled GGUF or the MiniLM ONNX export is missing or its checksum is wrong
  ├── InvalidInputError          a question, filter or file the core cannot accept (names the input)
  │    └── QuestionTooLongError  the question is over `max_question_chars`
  ├── IngestLockedError          another ingest is writing this index (names the holder)

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
         "faster, corpus_dev accuracy 0.602 -> 0.593 with one more false refusal; evals/benchmarks.md). "
         "Recorded in the index: changing it needs `ingest --rebuild`.",
     )
+    minilm_runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What computes MiniLM's vectors: 'onnx' = ONNX Runtime on the model exported once from the "
+        "installed package (half the CPU per query, same vectors at cosine >= 0.9999, evals/benchmarks.md); "
+        "'torch' = sentence-transformers. Either reads an index built by the other.",
+    )
+    minilm_onnx_path: Path | None = Field(
+        None,
+        description="MiniLM's ONNX file; default <data_dir>/models/<model id>.onnx, exported there at first use "
+        "with its sha256 in <file>.sha256.",
+    )
 
     max_file_bytes: int = Field(
         20 * 1024 * 1024, ge=1024,

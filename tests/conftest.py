@@ -28,13 +28,27 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+MINILM_ONNX = "EXCHANGE_ASSISTANT_MINILM_ONNX_PATH"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def minilm_onnx_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One MiniLM ONNX export per test session, shared by every data dir and subprocess (each
+    fresh data dir would otherwise export its own, ~10 s)."""
+    path = tmp_path_factory.getbasetemp() / "models" / "minilm.onnx"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(MINILM_ONNX, str(path))
+        yield path
+
+
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, minilm_onnx_path: Path) -> Iterator[None]:
     """No setting leaks in from the developer's shell or .env; state goes to tmp_path."""
     for key in list(os.environ):
         if key.startswith(("EXCHANGE_ASSISTANT_", "SLACK_")):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("EXCHANGE_ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv(MINILM_ONNX, str(minilm_onnx_path))
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     get_settings.cache_clear()
     yield
@@ -48,8 +62,8 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def encoders() -> dict[str, object]:
-    settings = Settings(data_dir=Path("/nonexistent"))
+def encoders(minilm_onnx_path: Path) -> dict[str, object]:
+    settings = Settings(data_dir=Path("/nonexistent"), minilm_onnx_path=minilm_onnx_path)
     return build_encoders(settings)  # type: ignore[return-value]
 
 

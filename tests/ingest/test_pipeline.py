@@ -209,13 +209,17 @@ def test_minilm_english_only_index_holds_english_chunks_in_minilm_and_every_chun
 def test_an_ingest_encoder_gives_the_vectors_of_one_call_whichever_the_shards(encoders: dict) -> None:
     """Ingest's shards (one thread each, side by side) change the work's layout, not the vectors."""
     from assistant.cpu import CpuSlots
-    from assistant.index.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder
+    from assistant.index.embeddings import OnnxMiniLMEncoder, SentenceTransformerEncoder
 
     texts = ["Erasmus+ grants cover travel.", "Le programme finance les séjours d'études à l'étranger.",
              "Applications close on 1 March.", "", "Twin cities exchange students every summer."]
-    for name, cls in (("minilm", SentenceTransformerEncoder), ("use", UniversalSentenceEncoder)):
-        query = encoders[name]
-        sharded = cls(threads=2, slots=CpuSlots(2))
+    torch_minilm = SentenceTransformerEncoder()
+    for query in (encoders["minilm"], torch_minilm, encoders["use"]):
+        sharded = (
+            OnnxMiniLMEncoder(query.onnx_path, threads=2, slots=CpuSlots(2))
+            if isinstance(query, OnnxMiniLMEncoder)
+            else type(query)(threads=2, slots=CpuSlots(2))
+        )
         sharded._model = query._encoder()  # the loaded model, not a second copy
         sharded._torch = getattr(query, "_torch", None)
         for one, many in zip(query.embed_documents(texts), sharded.embed_documents(texts), strict=True):

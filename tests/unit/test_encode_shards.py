@@ -10,7 +10,12 @@ import pytest
 
 from assistant import components
 from assistant.cpu import CpuSlots
-from assistant.index.embeddings import SentenceTransformerEncoder, UniversalSentenceEncoder, encode_in_shards
+from assistant.index.embeddings import (
+    OnnxMiniLMEncoder,
+    SentenceTransformerEncoder,
+    UniversalSentenceEncoder,
+    encode_in_shards,
+)
 from assistant.settings import Settings
 
 
@@ -55,5 +60,12 @@ def test_ingest_encoders_use_the_configured_cores_and_query_encoders_one(
     monkeypatch.setattr(components, "limit_blas_threads", lambda threads: None)
     encoders = components.build_encoders(Settings(embedders=["use", "minilm"]), purpose=purpose)  # type: ignore[arg-type]
     assert isinstance(encoders["use"], UniversalSentenceEncoder)
-    assert isinstance(encoders["minilm"], SentenceTransformerEncoder)
+    assert isinstance(encoders["minilm"], OnnxMiniLMEncoder)
     assert {e.threads for e in encoders.values()} == {expected}  # type: ignore[attr-defined]
+
+
+def test_minilm_runs_on_torch_when_the_setting_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(components, "apply_cpu_budget", lambda threads: None)
+    monkeypatch.setattr(components, "limit_blas_threads", lambda threads: None)
+    encoders = components.build_encoders(Settings(embedders=["minilm"], minilm_runtime="torch"))  # type: ignore[arg-type]
+    assert isinstance(encoders["minilm"], SentenceTransformerEncoder)
