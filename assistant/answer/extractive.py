@@ -246,8 +246,15 @@ _LIST_BONUS = 0.2
 _LIST_FLOOR = 0.7
 # The item after a conjunction, when short: "… and vocational schools", "… et la santé".
 _LAST_ITEM = re.compile(r"\s(?:and|or|et|ou|und|oder|y|e|o)\s((?:[^\s,.;:]+\s){0,2}[^\s,.;:]+)(?=[,.;:!?]|$)")
-# Three or more items: "A, B and C", "A, B, and C" (short items after the first), or "A、B、C".
-_SERIES = re.compile(r",\s(?:[^\s,]+\s){0,4}(?:and|or|et|ou|und|oder|y|e|o)\s|[^、]+、[^、]+、")
+# Three or more items: "A, B and C" (B of a few words), "A, B, and C" (not ", and when ...", a
+# clause), "A、B、C", or a list in parentheses "(A, B, C)".
+_SERIES = re.compile(
+    r",\s(?:[^\s,]+\s){1,4}(?:and|or|et|ou|und|oder|y|e|o)\s"
+    r"|,\s(?:[^\s,]+\s){0,6}[^\s,]+,\s(?:and|or|et|ou|und|oder|y|e|o)\s"
+    r"(?!(?:when|which|who|where|while|if|because|lorsque|quand|qui|que|dont|où|wenn|weil|cuando|donde)\b)"
+    r"|[^、]+、[^、]+、|\((?:[^(),]+,\s){2,}[^(),]+\)",
+    re.IGNORECASE,
+)
 
 
 def _enumerates(sentence: str, question: str) -> bool:
