@@ -57,6 +57,10 @@ class SupportChecker:
         frame = _FRAME & asked
         question_language = detect_language(question) if question else None
         for sentence, passage in pairs:
+            if question and quotes_passage(strip_markers(sentence), passage, asked):
+                verdicts.append(True)
+                anchors.append([])
+                continue
             claim = _quoted(strip_markers(sentence))
             numbers = _claim_numbers(strip_markers(sentence))
             names = claim_names(claim, passage)
@@ -256,6 +260,25 @@ def list_counts(passage: str) -> set[int]:
 
 
 _QUOTE = re.compile(r"[«“„]\s*(.+?)\s*[»”“]")
+_ANY_QUOTE = re.compile(r"[«“„\"]\s*(.+?)\s*[»”“\"]")
+
+
+def quotes_passage(claim: str, passage: str, asked: set[str]) -> bool:
+    """A claim that quotes the passage word for word (three words or more: a title, a theme, a
+    name in its source language) around words of the question only ("The theme of the launch
+    event was "Construire la Route de la Soie Ensemble et Gagner l'Avenir"")."""
+    text = _flat(passage)
+    for quote in _ANY_QUOTE.findall(claim):
+        if len(quote.split()) < 3 or _flat(quote) not in text:
+            continue
+        frame = set(keyword_tokens(claim.replace(quote, " ")))
+        if frame <= asked | _FRAME:
+            return True
+    return False
+
+
+def _flat(text: str) -> str:
+    return " ".join(fold(text).replace("’", "'").split())
 
 
 def _quoted(claim: str) -> str:

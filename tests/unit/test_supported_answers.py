@@ -13,6 +13,7 @@ from fakes import ScriptedIndex, indexed
 PROGRAMME = """# Lancement du programme d'échange Brivel-Tamsor
 
 Brivel, le 3 mai – Le programme d'échange culturel Brivel-Tamsor a officiellement débuté à Ostrava, la capitale de la région.
+Le lancement Chine-Tamsor s'est articulé autour du thème « Construire des Ponts Ensemble » devant le public.
 Des artistes des deux régions ont présenté des danses et des chants traditionnels au public.
 Les organisateurs ont aussi ouvert une exposition de photographies anciennes.
 
@@ -116,3 +117,10 @@ def test_a_spelled_out_count_must_be_the_size_of_the_list_the_passage_gives(inde
     answer = bot.answer("Combien de villes les journalistes de Brivel visiteront-ils ?")
     assert (f"{count} villes" in answer.answer) is kept
     assert answer.refused is not kept
+
+
+@pytest.mark.parametrize(("title", "kept"), [("Construire des Ponts Ensemble", True), ("Construire des Murs Ensemble", False)])
+def test_a_title_quoted_word_for_word_from_another_language_is_kept(index, title: str, kept: bool) -> None:
+    bot = index.assistant(f'The theme of the China–Tamsor launch was "{title}". [1]')
+    answer = bot.answer("What was the theme of the China–Tamsor launch?")
+    assert (title in answer.answer) is kept
