@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,7 +92,9 @@ def ensure_onnx(path: Path) -> Path:
         if path.is_file() and marker.is_file():
             recorded = marker.read_text().split()
             expected = recorded[0] if recorded else ""
+            started = time.perf_counter()
             actual = _sha256(path)
+            logger.info("minilm onnx sha256 checked ms=%.0f", (time.perf_counter() - started) * 1000)
             if actual != expected:
                 raise ModelFileError(
                     f"MiniLM ONNX file {path} is corrupt: its sha256 {actual} does not match {expected or 'nothing'} "
