@@ -101,7 +101,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--generators", type=_names, default=["extractive", "local"],
         help="default extractive,local (local when its model file exists)",
     )
-    p.add_argument("--question", default=None, help="what to ask (default the first question of corpus_dev)")
+    p.add_argument("--question", default=None, help="what to ask (default one the synthetic indexes answer)")
     p.add_argument(
         "--cache-dir", type=Path, help="where built indexes are kept (default <data-dir>/bench/query, as bench query)"
     )

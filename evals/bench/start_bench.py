@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from evals.bench.common import load_questions
-
 # Phases: the child's log message prefix -> column. Values are the `ms=` of the line, except
 # `imports`, the time from spawn to the line that ends the CLI's imports and settings.
 PHASES: dict[str, str] = {
@@ -36,6 +34,9 @@ PHASES: dict[str, str] = {
     "ask: first answer": "answer_ms",
 }
 IMPORTS_DONE = "ask: modules imported"
+# Answered from every synthetic index: the first document `bench query` repeats is this section of
+# the shared U.S. Code corpus (a refusal would not time the generator).
+DEFAULT_QUESTION = "What are the purposes of the Eisenhower Exchange Fellowship Program?"
 
 
 def child_env(settings: Any, size_settings: Any, generator: str) -> dict[str, str]:
@@ -176,7 +177,7 @@ def run(
     from evals.bench.common import CachingEncoder
     from evals.bench.query_bench import ensure_synthetic_index
 
-    question = question or load_questions(limit=1)[0]
+    question = question or DEFAULT_QUESTION
     cache_dir.mkdir(parents=True, exist_ok=True)
     client = chromadb.PersistentClient(
         path=str(cache_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
@@ -204,6 +205,7 @@ def run(
             for i in range(repeats):
                 runs.append(run_ask(command, env))
                 print(f"  {generator}: run {i + 1}/{repeats} {runs[-1]['wall_s']:.2f}s", flush=True)
+            print(f"  {generator} answered: {' '.join(runs[-1]['answer'].split())[:100]}", flush=True)
             results.append(
                 {"size": size, "chunks": index["chunks"], "generator": generator, **summarise(runs),
                  "answer": runs[-1]["answer"][:200], "runs_detail": runs}
