@@ -17,7 +17,6 @@ import glob
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -113,30 +112,11 @@ class Assistant:
         raise AssertionError("stream ended without a done event")
 
     def warm(self) -> None:
-        """Load every model and index cache the first question would otherwise wait for: each
-        model in a thread of its own while this one opens the index snapshot (Chroma and SQL
-        reads), as they wait on different things (files, decompression, native loaders). The
-        first failure is raised here, as it would be by the first question."""
-        tasks: dict[str, Callable[[], object]] = {
-            **{name: (lambda e=encoder: e.embed_query("warm-up")) for name, encoder in self.retriever.encoders.items()},
-            "language": lambda: detect_language("warm-up"),
-            "generator": self.generator.warm,
-        }
-
-        def timed(name: str, task: Callable[[], object]) -> None:
-            started = time.perf_counter()
-            task()
-            logger.info("warm task=%s ms=%.0f", name, (time.perf_counter() - started) * 1000)
-
-        with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="warm") as pool:
-            futures = [pool.submit(timed, name, task) for name, task in tasks.items()]
-            try:
-                self.retriever.snapshot()
-            finally:
-                for future in futures:
-                    future.cancel()  # only those not started; the others finish before the pool closes
-            for future in futures:
-                future.result()
+        """Load every model and index cache the first question would otherwise wait for."""
+        for encoder in self.retriever.encoders.values():
+            encoder.embed_query("warm-up")
+        self.retriever.snapshot()
+        self.generator.warm()
 
     def stream(
         self,

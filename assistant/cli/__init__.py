@@ -104,9 +104,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     assistant = build_assistant(settings)
     logger.info("ask: assistant built ms=%.0f", (time.perf_counter() - started) * 1000)
-    started = time.perf_counter()
-    assistant.warm()  # the models load side by side while the index snapshot opens
-    logger.info("ask: warm ms=%.0f", (time.perf_counter() - started) * 1000)
     filters = Filters(languages=args.lang or None, sources=args.source or None)
     try:
         started = time.perf_counter()

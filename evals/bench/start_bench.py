@@ -26,11 +26,6 @@ PHASES: dict[str, str] = {
     "encoder loaded name=minilm": "minilm_load_ms",
     "local model loaded": "llama_load_ms",
     "ask: assistant built": "build_ms",
-    "warm task=use": "warm_use_ms",
-    "warm task=minilm": "warm_minilm_ms",
-    "warm task=language": "warm_langid_ms",
-    "warm task=generator": "warm_generator_ms",
-    "ask: warm": "warm_ms",
     "ask: first answer": "answer_ms",
 }
 IMPORTS_DONE = "ask: modules imported"
