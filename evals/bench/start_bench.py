@@ -100,7 +100,7 @@ def run_ask(command: list[str], env: dict[str, str], timeout: float = 900.0) -> 
 
     def read_stdout() -> None:
         assert process.stdout is not None
-        while chunk := process.stdout.read1(65536):
+        while chunk := os.read(process.stdout.fileno(), 65536):
             if not first_output:
                 first_output.append(time.perf_counter())
             stdout.append(chunk)
