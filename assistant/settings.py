@@ -108,8 +108,11 @@ class Settings(BaseSettings):
     )
 
     evidence_chars: int = Field(
-        1600, ge=200, le=20000,
-        description="Characters of passage text a language model reads: the best sentences of the top passages.",
+        1000, ge=200, le=20000,
+        description="Characters of passage text a language model reads: the best sentences of the top passages. "
+        "1000 (was 1600) cuts the local model's new prompt tokens by a quarter (p50 310 -> 239 on a 30-question "
+        "corpus_dev subset, every kind) with no question answered worse (accuracy 0.622 -> 0.700 on it, "
+        "evals/benchmarks.md \"llama.cpp build and runtime options\"); prompt evaluation is most of an answer's time.",
     )
 
     # --- generation --------------------------------------------------------------------------

@@ -24,8 +24,11 @@ if ! python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '
 fi
 
 # llama-cpp-python compiles llama.cpp from source (about 5 minutes the first time; pip caches
-# the wheel). GGML_NATIVE=OFF keeps the build portable across x86-64 machines.
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
+# the wheel). The build runs on the machine that will run it, so it targets this CPU
+# (GGML_NATIVE=ON: AVX-512/VNNI where the CPU has them; evals/benchmarks.md "llama.cpp build").
+# An image built once for other machines (Dockerfile) keeps GGML_NATIVE=OFF. pip reuses a wheel it
+# already built whatever CMAKE_ARGS say: after changing them, reinstall with --no-cache-dir.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=ON}"
 pip install --quiet -e ".[${EXTRAS}]"
 
 export HF_HUB_OFFLINE=1
