@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,10 @@ def build_chroma_client(settings: Settings) -> ClientAPI:
         logger.info("using the local chroma server of serve port=%s", local.port)
         return chromadb.HttpClient(host=local.host, port=local.port, settings=chroma_settings)
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    started = time.perf_counter()
+    client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    logger.info("chroma opened path=%s ms=%.0f", settings.chroma_path, (time.perf_counter() - started) * 1000)
+    return client
 
 
 def build_store(settings: Settings, encoders: Mapping[str, Embeddings], client: ClientAPI | None = None) -> ChunkStore:

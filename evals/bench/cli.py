@@ -92,6 +92,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.set_defaults(handler=cmd_query)
 
+    p = sub.add_parser(
+        "start", parents=[common, out, data], help="process start to first answer (`ask`) as the index grows"
+    )
+    p.add_argument("--sizes", type=_ints, default=[10000, 100000], help="index sizes in chunks (default 10000,100000)")
+    p.add_argument("--runs", type=int, default=3, help="timed fresh processes per size and generator (default 3)")
+    p.add_argument(
+        "--generators", type=_names, default=["extractive", "local"],
+        help="default extractive,local (local when its model file exists)",
+    )
+    p.add_argument("--question", default=None, help="what to ask (default one the synthetic indexes answer)")
+    p.add_argument(
+        "--cache-dir", type=Path, help="where built indexes are kept (default <data-dir>/bench/query, as bench query)"
+    )
+    p.set_defaults(handler=cmd_start)
+
     p = sub.add_parser("load", parents=[common, out], help="API load test on loopback (extractive generator)")
     p.add_argument(
         "--concurrency",
@@ -260,6 +275,42 @@ def cmd_query(args: argparse.Namespace) -> int:
     title = "query latency (ms) as the index grows; e2e = extractive generator; *_cpu = process CPU ms per question"
     print_table(title, rows, list(rows[0]))
     write_json(args.json, "query", {"sizes": args.sizes, "queries": args.queries}, results)
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from assistant.components import build_encoders
+    from assistant.settings import load_settings
+    from evals.bench import query_bench, start_bench
+
+    settings = load_settings(args)
+    _quiet(args)
+    cache = args.cache_dir or settings.data_dir / "bench" / "query"
+    generators = list(args.generators)
+    if "local" in generators and not start_bench.model_path(settings).is_file():
+        print(f"local generator skipped: no model file at {start_bench.model_path(settings)}")
+        generators.remove("local")
+    loaded: list[dict[str, Any]] = []
+
+    def records(chunk_size: int, chunk_overlap: int) -> list[dict[str, Any]]:
+        if not loaded:  # only when some size has to be built
+            loaded.extend(query_bench.base_records(_data_root(args), args.limit_docs, chunk_size, chunk_overlap))
+        return loaded
+
+    results = start_bench.run(
+        settings, build_encoders(settings, purpose="ingest"), records, args.sizes, generators, args.runs, cache,
+        args.question,
+    )
+    columns = ["size", "chunks", "generator", "runs", "p50_s", "min_s", "max_s", "exit_p50_s", "cpu_p50_s",
+               "imports_ms", *start_bench.PHASES.values()]
+    print_table(
+        "process start to first answer (s, spawn to answer on stdout; cpu = the child's user+sys s); "
+        "phases = median ms from the child's logs",
+        results, columns,
+    )
+    write_json(
+        args.json, "start", {"sizes": args.sizes, "runs": args.runs, "generators": generators}, results
+    )
     return 0
 
 

@@ -156,3 +156,40 @@ def test_load_against_two_running_servers_counts_every_answer_once(assistant: An
     assert row["targets"] == 2
     assert (row["sent"], row["answered"], row["lost"], row["duplicated"], row["crossed"]) == (4, 4, 0, 0, 0)
     assert row["ok"]
+
+
+def test_start_bench_reads_the_phases_from_the_childs_json_log_lines() -> None:
+    from evals.bench.start_bench import parse_phases
+
+    lines = [
+        '{"ts": "2026-12-01T10:00:01.500Z", "level": "INFO", "logger": "assistant.cli", "message": "ask: modules imported"}',
+        '{"ts": "2026-12-01T10:00:02.000Z", "level": "INFO", "logger": "assistant.index.keyword_store", '
+        '"message": "keyword index opened chunks=80 version=1 ms=120"}',
+        '{"ts": "2026-12-01T10:00:03.000Z", "level": "INFO", "logger": "assistant.cli", "message": "ask: first answer ms=900"}',
+        "llama.cpp noise that is not JSON",
+        '{"ts": "2026-12-01T10:00:03.000Z", "level": "INFO", "logger": "other", "message": "ask: first answer ms=1"}',
+    ]
+    spawned = 1796119200.0  # 2026-12-01T10:00:00Z
+    phases = parse_phases(lines, spawned)
+    assert phases == {"imports_ms": pytest.approx(1500.0), "keyword_ms": 120.0, "answer_ms": 900.0}
+
+
+@pytest.mark.slow
+def test_bench_start_times_fresh_ask_processes_over_the_bench_index(
+    tmp_path: Path, encoders: dict, minilm_onnx_path: Path
+) -> None:
+    from evals.bench.start_bench import run
+
+    settings = make_settings(tmp_path / "data", minilm_onnx_path=minilm_onnx_path)
+    store = build_store(settings, encoders)
+    records = records_from([TEST_CORPUS], store.spec.chunk_size, store.spec.chunk_overlap)
+    rows = run(settings, encoders, lambda *_: records, [40], ["extractive"], 1, tmp_path / "cache")
+    (row,) = rows
+    assert row["size"] == 40 and row["generator"] == "extractive" and row["runs"] == 1
+    assert row["chunks"] >= 40
+    assert 0 < row["min_s"] <= row["p50_s"] <= row["max_s"]
+    assert row["answer"].strip()
+    # every phase of a start was logged by the child: the table has no holes where time goes
+    for column in ("imports_ms", "chroma_ms", "keyword_ms", "snapshot_ms", "minilm_load_ms",
+                   "build_ms", "answer_ms"):
+        assert row[column] is not None, column

@@ -158,3 +158,32 @@ def test_ingest_with_a_corrupt_onnx_file_fails_naming_it_and_the_index_keeps_its
     assert result.returncode != 0
     assert str(broken) in result.stderr and "corrupt" in result.stderr
     assert stored() == before
+
+
+def test_an_onnx_file_corrupted_after_a_good_check_is_still_refused(encoders: dict, tmp_path: Path) -> None:
+    source = encoders["minilm"].onnx_path
+    folder = tmp_path / "models"
+    folder.mkdir()
+    good = folder / source.name
+    shutil.copy(source, good)
+    shutil.copy(source.with_name(source.name + ".sha256"), folder / (source.name + ".sha256"))
+    OnnxMiniLMEncoder(good).embed_query("checked once, then trusted while unchanged")
+    OnnxMiniLMEncoder(good).embed_query("opened again")
+    with good.open("r+b") as f:  # written to after the check: size unchanged
+        f.seek(good.stat().st_size // 2)
+        f.write(b"\x00\xff" * 16)
+    with pytest.raises(ModelFileError, match=rf"{good}.*corrupt.*sha256.*Delete both files"):
+        OnnxMiniLMEncoder(good).embed_query("anything")
+
+
+def test_ask_with_a_corrupt_onnx_file_refuses_naming_it(encoders: dict, shared_index: Settings, tmp_path: Path) -> None:
+    broken = corrupt_copy(encoders["minilm"].onnx_path, tmp_path / "models")
+    env = {**os.environ, "EXCHANGE_ASSISTANT_DATA_DIR": str(shared_index.data_dir), "HF_HUB_OFFLINE": "1",
+           "EXCHANGE_ASSISTANT_MINILM_ONNX_PATH": str(broken), "PYTHONPATH": str(ROOT)}  # this checkout's code
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--generator", "extractive", "How long is a semester?"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"error: MiniLM ONNX file {broken} is corrupt" in result.stderr
+    assert result.stdout == ""
