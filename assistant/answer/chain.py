@@ -37,6 +37,7 @@ from assistant.answer.evidence import (
     SentenceVectors,
     best_chunk,
     focus_documents,
+    is_heading,
     merge_by_document,
     render_evidence,
     score_sentences,
@@ -53,7 +54,8 @@ from assistant.errors import InvalidInputError, QuestionTooLongError
 from assistant.index.retrieval import HybridRetriever, Passage, Retrieval
 from assistant.models import Answer, Filters, Source, Timings, Turn
 from assistant.text.language import detect_language
-from assistant.text.question import NO, YES, no_word, question_kind, question_parts
+from assistant.text.question import NO, YES, is_choice, no_word, question_kind, question_parts
+from assistant.text.tokenize import keyword_tokens, numbers_in
 
 logger = logging.getLogger(__name__)
 
@@ -236,21 +238,23 @@ class Assistant:
         lead_markers = list(sentences[0].markers) if sentences else []
         lead = _lead(sentences)
         pairs = [(s.text, passages[m - 1].text) for s in sentences for m in s.markers]
-        verdicts = iter(self.support.check(pairs, vectors))
+        verdicts = iter(self.support.check(pairs, vectors, request.question))
+        restates = _restatement_check(request)
         kept: list[CitedSentence] = []
         unsupported: list[str] = []
         for sentence in sentences:
             if sentence is lead:
                 continue
             checked = [m for m in sentence.markers if next(verdicts)]
-            if sentence.end == "?" or sentence.end == "？":
-                # A question is not an answer (small models sometimes echo the question).
+            if sentence.end == "?" or sentence.end == "？" or restates(sentence.text):
+                # A question is not an answer, nor is a sentence that only says the question's
+                # words ("The application deadline for the programme is [1].").
                 unsupported.append(sentence.text)
                 continue
             if not checked:
                 # Small models forget markers or cite the wrong number: cite the passage that
                 # supports the sentence, or drop it.
-                repaired = self._supporting_passage(sentence.text, passages, vectors)
+                repaired = self._supporting_passage(sentence.text, passages, vectors, request.question)
                 checked = [repaired] if repaired is not None else []
             if not checked:
                 quote = self._translated_quote(sentence, request, vectors, kept)
@@ -324,8 +328,10 @@ class Assistant:
             passages.extend(c for c in chunks if c.doc_id == doc_id and c.chunk_id not in known)
         return replace(retrieval, passages=passages), found
 
-    def _supporting_passage(self, claim: str, passages: list[Passage], vectors: SentenceVectors) -> int | None:
-        verdicts = self.support.check([(claim, p.text) for p in passages], vectors)
+    def _supporting_passage(
+        self, claim: str, passages: list[Passage], vectors: SentenceVectors, question: str
+    ) -> int | None:
+        verdicts = self.support.check([(claim, p.text) for p in passages], vectors, question)
         return next((i for i, ok in enumerate(verdicts, start=1) if ok), None)
 
     def _translated_quote(
@@ -399,6 +405,21 @@ def _lead(sentences: list[CitedSentence]) -> CitedSentence | None:
         sentences.insert(0, lead)
         return lead
     return None
+
+
+def _restatement_check(request: GenerationInput) -> Callable[[str], bool]:
+    """Whether an answer sentence says nothing but the question's words. Not for a yes/no question
+    (its fact restates the claim; the polarity checks decide it) nor for one that offers its
+    answers ("Which of A or B ...?")."""
+    if request.kind == "yesno" or is_choice(request.question):
+        return lambda sentence: False
+    asked = set(keyword_tokens(request.question))
+
+    def restates(sentence: str) -> bool:
+        said = set(keyword_tokens(strip_markers(sentence)))
+        return bool(said) and said <= asked
+
+    return restates
 
 
 def _check_yes(
@@ -520,11 +541,13 @@ def translated_sentence(
     """The statement of the cited passages (all passages when none was cited) in another language
     than `claim` that is closest to it in meaning, when it is at least `min_similarity` close."""
     language = detect_language(claim, default=request.language)
+    dated = request.kind == "date"  # the quote must hold the date ("monthlong" answers how long)
     pool = [
         s for s in request.scored
         if (not markers or s.passage in markers)
         and request.passages[s.passage - 1].language not in ("", language)
-        and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")
+        and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":") and not is_heading(s.text)
+        and (not dated or numbers_in(s.text, words=True))
     ]
     if not pool:
         return None

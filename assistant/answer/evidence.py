@@ -111,10 +111,23 @@ def is_heading(text: str) -> bool:
     "CHAPTER 34— THE PEACE CORPS", "Conditions d'attribution")."""
     line = text.strip()
     words = len(line.split()) + len(re.findall(r"[\u4e00-\u9fff]", line)) // 2
-    return (
-        bool(line) and words <= _HEADING_MAX_WORDS and not _STATEMENT_END.search(line)
-        and not _LIST_ITEM.match(line) and not _FIELD.search(line)
-    )
+    if not line or _STATEMENT_END.search(line) or _LIST_ITEM.match(line):
+        return False
+    if words <= _HEADING_MAX_WORDS and not _FIELD.search(line):
+        return True
+    return words <= _TITLE_MAX_WORDS and _title_case(line)
+
+
+_TITLE_MAX_WORDS = 20
+_LONG_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}", re.UNICODE)
+
+
+def _title_case(line: str) -> bool:
+    """A title written in Title Case ("Des Liens Culturels Florissants : Lancement du Programme
+    d'Échange Chine-Kazakhstan à Astana"): nearly every word of four letters or more after the
+    first is capitalised (German prose capitalises only its nouns)."""
+    words = _LONG_WORD.findall(line)[1:]
+    return len(words) >= 3 and sum(1 for w in words if w[0].isupper()) >= 0.8 * len(words)
 
 
 _FIELD = re.compile(r"\S\s*[:：]\s*\S")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from assistant.answer.evidence import ScoredSentence
 from assistant.answer.support import claim_names
 from assistant.text.entities import question_entities
+from assistant.text.question import FRAME_WORDS
 from assistant.text.tokenize import keyword_tokens, numbers_in
 
 NEGATION = re.compile(
@@ -47,10 +48,7 @@ _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"first", "premie"}), frozenset({"last", "dernie"})),
 )
 # Words of the question's frame and connectives: not what it claims.
-_FRAME = frozenset(keyword_tokens(
-    "according article document say says mention mentions describe described both also selon après entre aussi "
-    "tous toutes deux présenté"
-))
+_FRAME = frozenset(keyword_tokens(FRAME_WORDS))
 # "not only ... but also" affirms.
 _NOT_ONLY = re.compile(r"\b(?:not\s+only|non\s+seulement|nicht\s+nur|no\s+s[oó]lo)\b", re.IGNORECASE)
 
@@ -58,9 +56,12 @@ _NOT_ONLY = re.compile(r"\b(?:not\s+only|non\s+seulement|nicht\s+nur|no\s+s[oó]
 def contradicting_sentence(
     question: str, scored: Iterable[ScoredSentence], passages: dict[int, str], top: int = 5
 ) -> ScoredSentence | None:
-    """The best-matching of the `top` statements (by match) that contradicts the question's claim.
-    `passages` maps passage numbers to their text (for names and figures the passage states)."""
-    for sentence, context in _best_statements(scored, passages, top):
+    """The best-matching of the `top` statements (by match) that contradicts the question's claim,
+    else a statement next to one of the best two (the fact often follows the sentence that names
+    the topic: "Sister city partnerships serve as ... These alliances unite municipalities from
+    different countries"). `passages` maps passage numbers to their text (for names and figures
+    the passage states)."""
+    for sentence, context in _best_statements(scored, passages, top, neighbours_of=2):
         if contradicts(question, sentence.text, passages[sentence.passage], context):
             return sentence
     return None
@@ -109,16 +110,30 @@ def contradicts(question: str, sentence: str, passage: str = "", context: str = 
 
 
 def _best_statements(
-    scored: Iterable[ScoredSentence], passages: dict[int, str], top: int
+    scored: Iterable[ScoredSentence], passages: dict[int, str], top: int, neighbours_of: int = 0
 ) -> Iterator[tuple[ScoredSentence, str]]:
-    """The `top` statements of the given passages by match, each with its neighbouring sentences."""
+    """The `top` statements of the given passages by match, each with its neighbouring sentences;
+    then the statements next to the best `neighbours_of` of them."""
     scored = list(scored)
     statements = sorted(
         (s for s in scored if s.passage in passages and _is_statement(s.text)), key=lambda s: s.match, reverse=True
     )
-    by_position = {(s.passage, s.position): s.text for s in scored}
-    for sentence in statements[:top]:
-        yield sentence, " ".join(by_position.get((sentence.passage, sentence.position + step), "") for step in (-1, 1))
+    by_position = {(s.passage, s.position): s for s in scored}
+
+    def context(sentence: ScoredSentence) -> str:
+        around = (by_position.get((sentence.passage, sentence.position + step)) for step in (-1, 1))
+        return " ".join(s.text if s else "" for s in around)
+
+    best = statements[:top]
+    for sentence in best:
+        yield sentence, context(sentence)
+    seen = {(s.passage, s.position) for s in best}
+    for sentence in statements[:neighbours_of]:
+        for step in (-1, 1):
+            neighbour = by_position.get((sentence.passage, sentence.position + step))
+            if neighbour and (neighbour.passage, neighbour.position) not in seen and _is_statement(neighbour.text):
+                seen.add((neighbour.passage, neighbour.position))
+                yield neighbour, context(neighbour)
 
 
 def _claim(question: str, passage: str) -> tuple[list[str], set[str], set[str]]:

@@ -107,6 +107,22 @@ def lead_with_count(question: str, sentences: list[CitedSentence], language: str
     return [CitedSentence(count_word(count, language), markers, "."), *sentences]
 
 
+def count_claim(question: str, n: int) -> str | None:
+    """The how-many question with `n` in place of its "how many" ("… came from 3 sectors?"): what
+    the answer claims, for the figure checks. None when the question asks no count."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    # The counted noun is the last word of the phrase after "how many" ("how many cultural industry
+    # parks have …" counts parks, not "cultural"): the claim keeps that word and what follows it.
+    words = question[match.end():].split()
+    phrase = 0
+    while phrase < min(len(words), 4) and keyword_tokens(words[phrase]) and words[phrase].isalpha():
+        phrase += 1
+    rest = " ".join(words[phrase - 1:] if phrase else words)
+    return f"{question[: match.start()]}{n} {rest}"
+
+
 def counts_what_was_asked(question: str, answer: str) -> bool:
     """Whether the listed items are what the question counts: the answer names the counted noun
     ("… and social sectors" for "how many sectors"), or restates a third of what the

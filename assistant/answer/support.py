@@ -21,10 +21,11 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answer.citations import strip_markers
 from assistant.answer.evidence import SentenceVectors
-from assistant.text.entities import question_entities
+from assistant.text.entities import ELISION, question_entities
 from assistant.text.language import detect_language
+from assistant.text.question import FRAME_WORDS
 from assistant.text.sentences import split_sentences
-from assistant.text.tokenize import keyword_tokens, numbers_in
+from assistant.text.tokenize import NUMBER_WORDS, fold, keyword_tokens, numbers_in
 
 
 class SupportChecker:
@@ -42,18 +43,36 @@ class SupportChecker:
         # the passage sentence it translates when they are this close (assistant.answer.chain)
         self.min_crosslingual_similarity = min_crosslingual_similarity
 
-    def check(self, pairs: list[tuple[str, str]], vectors: SentenceVectors | None = None) -> list[bool]:
+    def check(
+        self, pairs: list[tuple[str, str]], vectors: SentenceVectors | None = None, question: str = ""
+    ) -> list[bool]:
         """For each (sentence, passage) pair, whether the passage supports the sentence.
-        `vectors` caches sentence embeddings across calls of one answer."""
+        `vectors` caches sentence embeddings across calls of one answer. A name the claim takes
+        from `question` (the topic asked about) must be in the passage but not in the window that
+        states the claim ("… the media programme launched in Astana aims to …" from a passage
+        that names Astana in its opening and the programme's aim further on)."""
         verdicts: list[bool | None] = []
         anchors: list[list[str]] = []  # per pair: the passage units the semantic check may compare with
+        asked = set(keyword_tokens(question, drop_stopwords=False))
+        frame = _FRAME & asked
+        question_language = detect_language(question) if question else None
         for sentence, passage in pairs:
+            if question and quotes_passage(strip_markers(sentence), passage, asked):
+                verdicts.append(True)
+                anchors.append([])
+                continue
             claim = _quoted(strip_markers(sentence))
             numbers = _claim_numbers(strip_markers(sentence))
             names = claim_names(claim, passage)
-            windows = _anchored_windows(passage, names, numbers)
-            overlaps = [_relation_overlap(claim, names, " ".join(w)) for w in windows]
-            cross = _names_carry_over(claim, passage)
+            topic = [n for n in names if set(keyword_tokens(n, drop_stopwords=False)) <= asked]
+            if not _holds_names(passage, topic):
+                topic = []
+            # An answer in another language than its passage names what the passage names, in
+            # its own spelling ("Vérone" for Verona).
+            translated = _claim_language(claim, names, question_language) != detect_language(passage)
+            windows = _anchored_windows(passage, [n for n in names if n not in topic], numbers, translated)
+            overlaps = [_relation_overlap(claim, names, " ".join(w), frame) for w in windows]
+            cross = bool(names) and translated
             # A paraphrase in the passage's language says something of what the claim says about
             # its names; only those windows may be compared semantically.
             anchors.append(list(dict.fromkeys(
@@ -97,17 +116,40 @@ class SupportChecker:
         return results
 
 
-def _names_carry_over(claim: str, passage: str) -> bool:
-    """A claim in another language than its passage (a French answer from an English page) shares
-    few words with it and embeds far from it; it must state names, and (checked by the caller)
-    they must stand together in one window of the passage."""
-    return bool(claim_names(claim, passage)) and detect_language(claim) != detect_language(passage)
+def _claim_language(claim: str, names: list[str], question_language: str | None) -> str:
+    """The language a claim is written in: that of its words other than its names ("CCIPRA
+    signifie China Cultural Industry Park Regional Alliance" is French); with fewer than three
+    such words, too few to tell, the question's (answers are written in the question's language).
+    A claim in another language than its passage (a French answer from an English page) shares
+    few words with it and embeds far from it: it must state names, and they must stand together
+    in one window of the passage."""
+    name_words = {w for n in names for w in _words(n)}
+    rest = [w for w in _NAME_WORD.findall(claim) if fold(w) not in name_words]
+    if len(rest) < 3 and question_language:
+        return question_language
+    return detect_language(" ".join(rest) if len(rest) >= 3 else claim)
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _words(text: str) -> list[str]:
+    return _NAME_WORD.findall(fold(text))
+
+
+def _spelled_alike(word: str, vocabulary: set[str]) -> bool:
+    """A name word of one language in a text of another: the same word, or (five letters or more)
+    the same first five letters and length within one ("verone"/"verona", "pekin"/"peking"; not
+    "austria"/"australia")."""
+    if word in vocabulary:
+        return True
+    return len(word) >= 5 and any(v[:5] == word[:5] and abs(len(v) - len(word)) <= 1 for v in vocabulary)
 
 
 def claim_names(claim: str, passage: str) -> list[str]:
     """The names a claim states: its capitalised non-initial words and acronyms, and its first
     word when the passage writes it as a name ("Aktau est ..." from "... avec Aktau, ville ...")."""
-    claim = _ELISION.sub(" ", claim)  # "d'Astana" names Astana
+    claim = ELISION.sub(" ", claim)  # "d'Astana" names Astana
     claim = _SCRIPT_BOUNDARY.sub(" ", claim)  # "连云港与Aktau结为" names Aktau
     names = question_entities(claim)
     first = re.match(r"\s*([^\W\d_][\w\-]*)", claim)
@@ -121,7 +163,6 @@ def claim_names(claim: str, passage: str) -> list[str]:
 _SCRIPT_BOUNDARY = re.compile(
     r"(?<=[\u3000-\u9fff\uff00-\uffef])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u3000-\u9fff\uff00-\uffef])"
 )
-_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=[^\W\d_])", re.IGNORECASE)
 
 
 def _units(passage: str) -> list[str]:
@@ -137,28 +178,52 @@ def _units(passage: str) -> list[str]:
     return units
 
 
-def _anchored_windows(passage: str, names: list[str], numbers: set[str]) -> list[list[str]]:
-    """The windows (a unit with its neighbours) that hold every name and figure the claim states."""
+def _holds_names(text: str, names: list[str]) -> bool:
+    vocabulary = set(keyword_tokens(text, drop_stopwords=False))
+    return all(set(keyword_tokens(n, drop_stopwords=False)) <= vocabulary for n in names)
+
+
+def _anchored_windows(
+    passage: str, names: list[str], numbers: set[str], translated: bool = False
+) -> list[list[str]]:
+    """The windows (a unit with its neighbours) that hold every name and figure the claim states
+    (a `translated` claim's names spelled alike)."""
     name_tokens = [set(keyword_tokens(n, drop_stopwords=False)) for n in names]
+    name_words = [w for n in names for w in _words(n)]
     units = _units(passage)
     windows = []
     for i in range(len(units)):
         window = units[max(0, i - 1) : i + 2]
         text = " ".join(window)
-        vocabulary = set(keyword_tokens(text, drop_stopwords=False))
-        if all(n <= vocabulary for n in name_tokens) and numbers <= passage_numbers(text):
+        if translated:
+            said = set(_words(text))
+            named = all(_spelled_alike(w, said) for w in name_words)
+        else:
+            vocabulary = set(keyword_tokens(text, drop_stopwords=False))
+            named = all(n <= vocabulary for n in name_tokens)
+        if named and numbers <= passage_numbers(text):
             windows.append(window)
     return windows
 
 
-def _relation_overlap(claim: str, names: list[str], window: str) -> float:
+def _relation_overlap(claim: str, names: list[str], window: str, frame: frozenset[str] = frozenset()) -> float:
     """How much of what the claim says about its names the window says too: the share of its
-    content words other than the names (all of them when it names nothing)."""
+    content words other than the names and the `frame` words the question used ("does the
+    article give …", "located in"), all of them when it names nothing. A word matches another form of itself
+    ("jumelage" / "jumelles": the first five letters, where the 6-letter stems differ)."""
     tokens = set(keyword_tokens(claim))
-    relation = tokens - {t for n in names for t in keyword_tokens(n)} or tokens
+    relation = tokens - {t for n in names for t in keyword_tokens(n)} - frame - _NUMBER_WORDS or tokens
     if not relation:
         return 0.0
-    return len(relation & set(keyword_tokens(window))) / len(relation)
+    said = set(keyword_tokens(window))
+    prefixes = {t[:5] for t in said if len(t) >= 5 and t.isalpha()}
+    matched = sum(1 for t in relation if t in said or (len(t) >= 5 and t.isalpha() and t[:5] in prefixes))
+    return matched / len(relation)
+
+
+_FRAME = frozenset(keyword_tokens(FRAME_WORDS))
+# Spelled-out counts are checked with the figures (`figures_bound`), not as words of the relation.
+_NUMBER_WORDS = frozenset(t for word in NUMBER_WORDS for t in keyword_tokens(word))
 
 
 def says_something(claim: str) -> bool:
@@ -176,13 +241,13 @@ def passage_numbers(passage: str) -> set[str]:
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|\([a-z0-9]+\))\s+")
 _COMMA = re.compile(r",(?!\d)|，")  # not the comma of "1,000"
 _LEAD_IN = re.compile(
-    r"\s*(?:including|such\s+as|notably|namely|like|comprising|y\s+compris|notamment|comme|tels?\s+que|"
-    r"telles?\s+que|dont|wie|incluyendo|como)\b",
+    r"\s*(?:(?:including|such\s+as|notably|namely|like|comprising|y\s+compris|notamment|comme|dont|wie|incluyendo|"
+    r"como)\b|tel(?:le)?s?\s+qu(?:e\b|['’]))",
     re.IGNORECASE,
 )
 _LEAD_IN_WORD = re.compile(
-    r"\b(?:including|such\s+as|notably|namely|comprising|y\s+compris|notamment|tels?\s+que|telles?\s+que|"
-    r"incluyendo|einschlie[sß]lich)\b",
+    r"\b(?:(?:including|such\s+as|notably|namely|comprising|y\s+compris|notamment|incluyendo|einschlie[sß]lich)\b|"
+    r"tel(?:le)?s?\s+qu(?:e\b|['’]))",
     re.IGNORECASE,
 )
 _CONJUNCTION = re.compile(r"\s(?:and|or|et|ou|und|oder|y|e|o)\s|、|和|及", re.IGNORECASE)
@@ -195,6 +260,25 @@ def list_counts(passage: str) -> set[int]:
 
 
 _QUOTE = re.compile(r"[«“„]\s*(.+?)\s*[»”“]")
+_ANY_QUOTE = re.compile(r"[«“„\"]\s*(.+?)\s*[»”“\"]")
+
+
+def quotes_passage(claim: str, passage: str, asked: set[str]) -> bool:
+    """A claim that quotes the passage word for word (three words or more: a title, a theme, a
+    name in its source language) around words of the question only ("The theme of the launch
+    event was "Construire la Route de la Soie Ensemble et Gagner l'Avenir"")."""
+    text = _flat(passage)
+    for quote in _ANY_QUOTE.findall(claim):
+        if len(quote.split()) < 3 or _flat(quote) not in text:
+            continue
+        frame = set(keyword_tokens(claim.replace(quote, " ")))
+        if frame <= asked | _FRAME:
+            return True
+    return False
+
+
+def _flat(text: str) -> str:
+    return " ".join(fold(text).replace("’", "'").split())
 
 
 def _quoted(claim: str) -> str:
@@ -236,7 +320,7 @@ _SCALE_WORDS = frozenset({"million", "millions", "billion", "billions", "milliar
 def _figure_tokens(text: str) -> list[tuple[str, str]]:
     """(kind, value) for each token: ("num", normalised figure), ("word", stem), ("stop", "") or
     ("break", "") for punctuation that ends a phrase."""
-    from assistant.text.tokenize import NUMBER_WORDS, STOPWORDS, fold
+    from assistant.text.tokenize import STOPWORDS
 
     out: list[tuple[str, str]] = []
     for token in _FIGURE_TOKEN.findall(fold(text)):

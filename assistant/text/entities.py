@@ -19,11 +19,14 @@ _NOT_NAMES = frozenset(
     """.split()
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
+# French elided articles and pronouns before a word ("l'Europe", "d'Astana", "qu'Aktau").
+ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=[^\W\d_])", re.IGNORECASE)
 
 
 def question_entities(question: str) -> list[str]:
-    """Capitalised words after the first word, and acronyms, that are not common words."""
-    words = _WORD.findall(question)
+    """Capitalised words after the first word, and acronyms, that are not common words ("l'Asie"
+    names Asie)."""
+    words = _WORD.findall(ELISION.sub(" ", question))
     names: list[str] = []
     for index, word in enumerate(words):
         if word.lower() in _NOT_NAMES:

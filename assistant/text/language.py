@@ -40,5 +40,19 @@ def detect_language(text: str, default: str = "en") -> str:
         return "zh"
     if letters < 3:
         return default
-    lang, _prob = _identifier().classify(sample)
-    return str(lang)
+    ranked = _identifier().rank(sample)
+    best, probability = ranked[0]
+    if best not in _ANSWERED:
+        # Short questions are ambiguous between neighbouring languages ("Que signifie le sigle
+        # CCIPRA ?" is Italian at 0.52 and French at 0.37): the languages the assistant answers in
+        # are the likelier ones, unless the text is clearly another language.
+        runner_up = next(((lang, p) for lang, p in ranked[1:] if lang in _ANSWERED), None)
+        if runner_up is not None and runner_up[1] * _ANSWERED_PRIOR > probability:
+            return str(runner_up[0])
+    return str(best)
+
+
+# The languages with answer and refusal templates (assistant/answer/prompts.py), and how much
+# likelier they are taken to be than other languages for the same evidence.
+_ANSWERED = frozenset({"en", "fr", "de", "es"})
+_ANSWERED_PRIOR = 3.0

@@ -162,3 +162,25 @@ def _split_phrase(text: str) -> tuple[str, str]:
     if end < len(words) and words[last_name + 1 : end] and _NAMEISH.match(words[end - 1]):
         end = last_name + 1
     return " ".join(words[:end]), " ".join(words[end:])
+
+
+# Words that speak of the documents or frame the question ("does the article mention ...",
+# "according to ...", "both"), or of where something lies ("located", "situé"), rather than state
+# what is claimed: a passage need not repeat them to support a claim.
+FRAME_WORDS = (
+    "according article articles document documents text page say says said mention mentions mentioned "
+    "describe describes described give gives given cite cites cited refer refers referred both also "
+    "located situated lies "
+    "selon après entre aussi article document texte page dit disent mentionne mentionnent décrit décrivent "
+    "cite citent donne donnent évoque évoquent indique indiquent présenté présente tous toutes deux situé située "
+    "situés trouve "
+    "laut artikel dokument erwähnt nennt beschreibt liegt gelegen "
+    "según artículo documento menciona dice describe cita ubicado ubicada situado situada"
+)
+_CHOICE = re.compile(r"\s(?:or|ou|oder|o|ou\s+bien)\s|还是|或者|或", _FLAGS)
+
+
+def is_choice(question: str) -> bool:
+    """Whether the question offers its answers ("Which of A or B ...?"): an answer may then only
+    repeat the question's words."""
+    return bool(_CHOICE.search(question))

@@ -88,10 +88,12 @@ def test_the_sentence_saying_what_is_asked_outranks_those_that_only_name_the_pas
 def test_headings_are_short_unpunctuated_lines_that_are_not_list_items() -> None:
     from assistant.answer.evidence import is_heading
 
-    for heading in ("Peace Corps National Advisory Council", "CHAPTER 34— THE PEACE CORPS", "Conditions d'attribution", "申请条件"):
+    for heading in ("Peace Corps National Advisory Council", "CHAPTER 34— THE PEACE CORPS", "Conditions d'attribution", "申请条件",
+                    "Des Liens Culturels Florissants : Lancement du Programme d’Échange Chine-Kazakhstan (Lianyungang) à Astana"):
         assert is_heading(heading), heading
     for line in ("- Art and Heritage", "The Council shall meet twice a year.", "Les pièces à fournir :",
                  "Montant : 400 € par mois maximum", "金额：每月400欧元",
-                 "Volunteers shall be provided with living, travel and leave allowances, housing and supplies"):
+                 "Volunteers shall be provided with living, travel and leave allowances, housing and supplies",
+                 "Die Förderung für Studierende im Ausland wird durch das Programm Erasmus finanziert und ergänzt"):
         assert not is_heading(line), line
 

@@ -5,18 +5,9 @@ fake encoder that places a translation next to its original."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-from fakes import KeywordHashEmbeddings
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
-
-from assistant.components import build_assistant, build_store
-from assistant.settings import Settings
-from ingest.pipeline import run_ingest
+from fakes import KeywordHashEmbeddings, indexed
 
 EXHIBITION = """# Tianjin hosts a Regong art exhibition
 
@@ -35,16 +26,7 @@ class TranslationEmbeddings(KeywordHashEmbeddings):
 
 
 def bot_replying(tmp_path: Path, reply: str):  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "exhibition.md").write_text(EXHIBITION, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", generator="extractive", collection=f"t-{uuid.uuid4().hex[:8]}",
-                        min_relevance=0.0, min_relevance_crosslingual=0.0)  # type: ignore[call-arg]
-    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-    encoders = {"use": TranslationEmbeddings()}
-    assert run_ingest([corpus], build_store(settings, encoders, client), encoders, progress=False).ok
-    llm = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
-    return build_assistant(settings, client=client, encoders=encoders, llm=llm)
+    return indexed(tmp_path, {"exhibition.md": EXHIBITION}, TranslationEmbeddings()).assistant(reply)
 
 
 def test_a_chinese_answer_from_an_english_page_becomes_the_framed_quote_it_translates(tmp_path: Path) -> None:

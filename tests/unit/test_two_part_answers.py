@@ -4,20 +4,10 @@ scripted chat model."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
-import chromadb
 import pytest
-from chromadb.config import Settings as ChromaSettings
-from fakes import KeywordHashEmbeddings
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
-
-from assistant.answer.chain import Assistant
-from assistant.components import build_assistant, build_store
-from assistant.settings import Settings
-from ingest.pipeline import run_ingest
+from fakes import ScriptedIndex, indexed
 
 LAKESIDE = """# Lakeside and Hillton hold a twinning festival
 
@@ -35,28 +25,12 @@ The school offers evening classes for adults next spring.
 
 
 @pytest.fixture
-def index(tmp_path: Path) -> tuple[Settings, chromadb.api.ClientAPI, dict]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "lakeside.md").write_text(LAKESIDE, encoding="utf-8")
-    (corpus / "brookvale.md").write_text(BROOKVALE, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", generator="extractive", collection=f"t-{uuid.uuid4().hex[:8]}",
-                        min_relevance=0.0, min_relevance_crosslingual=0.0, top_k=1)  # type: ignore[call-arg]
-    client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-    encoders = {"use": KeywordHashEmbeddings()}
-    stats = run_ingest([corpus], build_store(settings, encoders, client), encoders, progress=False)
-    assert stats.ok, stats.errors
-    return settings, client, encoders
-
-
-def scripted(index: tuple[Settings, chromadb.api.ClientAPI, dict], reply: str) -> Assistant:
-    settings, client, encoders = index
-    llm = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
-    return build_assistant(settings, client=client, encoders=encoders, llm=llm)
+def index(tmp_path: Path) -> ScriptedIndex:
+    return indexed(tmp_path, {"lakeside.md": LAKESIDE, "brookvale.md": BROOKVALE}, top_k=1)
 
 
 def test_each_part_of_a_two_part_question_gets_the_document_about_it(index) -> None:
-    bot = scripted(index, "NOT_FOUND")
+    bot = index.assistant("NOT_FOUND")
     seen: list[list[str]] = []
     stream = bot.generator.stream
 
@@ -71,20 +45,20 @@ def test_each_part_of_a_two_part_question_gets_the_document_about_it(index) -> N
 
 
 def test_a_both_question_one_part_of_which_is_contradicted_is_answered_no(index) -> None:
-    bot = scripted(index, "Yes. Both are international exchanges [1][2].")
+    bot = index.assistant("Yes. Both are international exchanges [1][2].")
     answer = bot.answer("Are both the Lakeside festival and the Brookvale pottery school international exchanges?")
     assert answer.answer.startswith("No. The festival was a regional exchange")
     assert not answer.refused
 
 
 def test_a_yes_to_a_both_question_needs_each_part_supported(index) -> None:
-    bot = scripted(index, "Yes. The Lakeside festival had joint tourism campaigns [1].")
+    bot = index.assistant("Yes. The Lakeside festival had joint tourism campaigns [1].")
     answer = bot.answer("Do both the Lakeside festival and the Brookvale pottery school plan tourism campaigns?")
     assert answer.refused
 
 
 def test_a_yes_to_a_both_question_stands_on_a_sentence_of_each_part_s_document(index) -> None:
-    bot = scripted(index, "Yes. Both welcome visitors from everywhere [1].")
+    bot = index.assistant("Yes. Both welcome visitors from everywhere [1].")
     answer = bot.answer("Do both the Lakeside festival and the Brookvale pottery school welcome visiting people?")
     assert answer.answer.startswith("Yes. ")
     assert "The festival welcomed visiting families" in answer.answer
