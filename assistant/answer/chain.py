@@ -496,7 +496,7 @@ def _stating_sentence(
     asks of each part), when it states it."""
     candidates = [
         s for s in _rescored(predicate, request, vectors)
-        if s.passage == number and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")
+        if s.passage == number and _is_fact(s.text)
     ]
     stating = [s for s in candidates if s.lexical >= _PART_LEXICAL or s.semantic >= _PART_SEMANTIC]
     return max(stating, key=lambda s: s.match) if stating else None
@@ -529,7 +529,7 @@ def _quoted(sentence: ScoredSentence) -> CitedSentence:
 def _deciding_sentence(scored: list[ScoredSentence], markers: list[int]) -> CitedSentence | None:
     """The best-matching sentence of the cited passages (all passages when none was cited)."""
     pool = [s for s in scored if not markers or s.passage in markers] or scored
-    statements = [s for s in pool if len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":")]
+    statements = [s for s in pool if _is_fact(s.text)]
     if not statements:
         return None
     return _quoted(max(statements, key=lambda s: s.match))
@@ -546,7 +546,7 @@ def translated_sentence(
         s for s in request.scored
         if (not markers or s.passage in markers)
         and request.passages[s.passage - 1].language not in ("", language)
-        and len(s.text.split()) >= 5 and not s.text.rstrip().endswith(":") and not is_heading(s.text)
+        and _is_fact(s.text) and not is_heading(s.text)
         and (not dated or numbers_in(s.text, words=True))
     ]
     if not pool:
@@ -555,6 +555,12 @@ def translated_sentence(
     similarities = vectors.of([s.text for s in pool]) @ claim_vector
     best = int(similarities.argmax())
     return pool[best] if float(similarities[best]) >= min_similarity else None
+
+
+def _is_fact(text: str) -> bool:
+    """A passage sentence an answer may quote as its fact: five words or more, not a lead-in to a
+    list ("… in three areas:")."""
+    return len(text.split()) >= 5 and not text.rstrip().endswith(":")
 
 
 def _sentence_count(scored: list[ScoredSentence], passage: int) -> int:

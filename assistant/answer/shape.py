@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from assistant.answer.citations import CitedSentence
+from assistant.answer.support import list_counts
 from assistant.text.language import detect_language
-from assistant.text.tokenize import keyword_tokens
+from assistant.text.tokenize import keyword_tokens, numbers_in
 
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 _MAX_HEAD_WORDS = 6
@@ -87,9 +88,6 @@ def lead_with_count(question: str, sentences: list[CitedSentence], language: str
     enterprises, and social sectors") gets the count of those items first ("Three."), citing where
     they are listed. The count is the one list the answer gives: a run of bullet items, or the one
     enumeration of its first sentence; when that is ambiguous, or a figure is stated, nothing changes."""
-    from assistant.answer.support import list_counts
-    from assistant.text.tokenize import numbers_in
-
     if not sentences or not asks_count(question):
         return sentences
     if any(numbers_in(re.sub(r"^\s*\d+[.)]\s+", "", s.text), words=True) for s in sentences):

